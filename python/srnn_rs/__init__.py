@@ -1,0 +1,25 @@
+"""srnn_rs: stochastic recurrent neural networks with a Rust core.
+
+Euler–Maruyama ensembles, Monte Carlo response (Volterra) kernels, path signatures and
+kernel machines, on NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from ._core import __version__, cpu_features
+from ._memory import get_memory_limit, set_memory_limit
+from .errors import DivergenceError, MemoryLimitError
+
+from .signatures import *  # noqa: F401,F403
+from .signatures import __all__ as _signature_names
+
+__all__ = [
+    "SRNN",
+    "DivergenceError",
+    "MemoryLimitError",
+    "cpu_features",
+    "get_memory_limit",
+    "set_memory_limit",
+    "__version__",
+    *_signature_names,
+]

@@ -1,0 +1,78 @@
+"""Argument checks shared by the public API. Each raises ``TypeError``/``ValueError`` naming
+the argument, what was expected and what came, before any Rust work starts."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+_FLOAT_KINDS = "fiub"  # float, signed, unsigned, bool: all convert to float64 without surprise
+
+
+def as_float_array(
+    name: str,
+    value: Any,
+    *,
+    ndim: Optional[Sequence[int] | int] = None,
+    dtype: Any = np.float64,
+    allow_nonfinite: bool = False,
+) -> np.ndarray:
+    """A C-contiguous copy-if-needed array of ``dtype``; never a view that Rust could mutate."""
+    if value is None:
+        raise TypeError(f"{name}: expected an array of numbers, got None")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name}: expected an array of numbers, got {type(value).__name__} ({exc})") from None
+    if arr.dtype.kind not in _FLOAT_KINDS:
+        raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name}: expected {want} dimensions, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not allow_nonfinite and arr.size and not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return arr
+
+
+def check_shape(name: str, arr: np.ndarray, expected: tuple[Optional[int], ...]) -> None:
+    """``expected`` uses ``None`` for a free axis."""
+    ok = arr.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, arr.shape))
+    if not ok:
+        shown = "(" + ", ".join("*" if e is None else str(e) for e in expected) + ("," if len(expected) == 1 else "") + ")"
+        raise ValueError(f"{name}: expected shape {shown}, got {arr.shape}")
+
+
+def as_positive_float(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name}: expected a finite {bound} number, got {value!r}")
+    return v
+
+
+def as_int(name: str, value: Any, *, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {v}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name}: expected an integer <= {maximum}, got {v}")
+    return v
+
+
+def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value
+
+
+def as_seed(value: Any) -> int:
+    return as_int("seed", value, minimum=0, maximum=2**64 - 1)

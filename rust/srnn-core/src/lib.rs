@@ -1,0 +1,12 @@
+//! Pure-Rust core of `srnn_rs`: no Python types appear here, so the crate can be tested,
+//! benchmarked and embedded without an interpreter.
+
+pub mod error;
+pub mod model;
+pub mod progress;
+pub mod rng;
+pub mod signatures;
+pub mod simulation;
+pub mod vmath;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Path signatures, log-signatures, the truncated tensor algebra and signature kernels.

@@ -1,0 +1,18 @@
+//! The `srnn_rs._core` extension module: converts arguments, releases the GIL and maps core
+//! errors; all numerical work lives in `srnn-core`.
+
+mod errors;
+mod runner;
+mod signatures;
+mod simulation;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(runner::cpu_features, m)?)?;
+    simulation::register(m)?;
+    signatures::register(m)?;
+    Ok(())
+}
