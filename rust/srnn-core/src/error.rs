@@ -10,11 +10,20 @@ pub enum Error {
 
     /// A result would need more memory than the configured limit.
     #[error("{what} would need {bytes} bytes, above the memory limit of {limit} bytes; raise it with srnn_rs.set_memory_limit() or ask for less")]
-    MemoryLimit { what: String, bytes: u128, limit: u128 },
+    MemoryLimit {
+        what: String,
+        bytes: u128,
+        limit: u128,
+    },
 
     /// The simulated state became non-finite.
     #[error("state diverged (non-finite) on path {path} at step {step} (t = {time}); likely cause: {cause}")]
-    Diverged { path: u64, step: u64, time: f64, cause: String },
+    Diverged {
+        path: u64,
+        step: u64,
+        time: f64,
+        cause: String,
+    },
 
     /// The caller asked the work to stop (Ctrl-C in Python).
     #[error("interrupted")]
@@ -25,6 +34,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn invalid(arg: &'static str, msg: impl Into<String>) -> Self {
-        Error::InvalidArgument { arg, msg: msg.into() }
+        Error::InvalidArgument {
+            arg,
+            msg: msg.into(),
+        }
     }
 }

@@ -42,6 +42,9 @@ impl Progress {
 
     /// `(done, total)` units of work.
     pub fn snapshot(&self) -> (u64, u64) {
-        (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
     }
 }

@@ -14,10 +14,7 @@ impl From<Error> for CoreError {
 }
 
 fn ours(py: Python<'_>, name: &str, msg: String) -> PyErr {
-    match py
-        .import("srnn_rs.errors")
-        .and_then(|m| m.getattr(name))
-    {
+    match py.import("srnn_rs.errors").and_then(|m| m.getattr(name)) {
         Ok(cls) => PyErr::from_type(cls.cast_into().expect("srnn_rs.errors holds classes"), msg),
         Err(e) => e,
     }

@@ -32,12 +32,18 @@ fn internal_error(payload: Box<dyn std::any::Any + Send>) -> PyErr {
 /// Runs `work` on a helper thread with the GIL released. The calling thread waits on it,
 /// waking every 50 ms to check for signals (so Ctrl-C cancels between units of work) and to
 /// call `progress(done, total)` when given. A panic becomes a `RuntimeError`, never an abort.
-pub fn run_interruptible<T, F>(py: Python<'_>, progress: Option<&Bound<'_, PyAny>>, work: F) -> PyResult<T>
+pub fn run_interruptible<T, F>(
+    py: Python<'_>,
+    progress: Option<&Bound<'_, PyAny>>,
+    work: F,
+) -> PyResult<T>
 where
     T: Send,
     F: FnOnce(&Progress) -> srnn_core::Result<T> + Send,
 {
-    let callback: Option<Py<PyAny>> = progress.filter(|p| !p.is_none()).map(|p| p.clone().unbind());
+    let callback: Option<Py<PyAny>> = progress
+        .filter(|p| !p.is_none())
+        .map(|p| p.clone().unbind());
     let state = Progress::new();
     let (outcome, python_error) = py.detach(|| {
         std::thread::scope(|scope| {
@@ -50,7 +56,8 @@ where
             });
             let mut python_error: Option<PyErr> = None;
             loop {
-                let finished = !matches!(rx.recv_timeout(POLL), Err(mpsc::RecvTimeoutError::Timeout));
+                let finished =
+                    !matches!(rx.recv_timeout(POLL), Err(mpsc::RecvTimeoutError::Timeout));
                 Python::attach(|py| {
                     if python_error.is_none() {
                         if let Err(e) = py.check_signals() {

@@ -1,1 +1,230 @@
-//! placeholder
+//! Euler–Maruyama ensembles of the SRNN (SPEC §2):
+//! `h_{k+1} = h_k + dt (−Γ h_k + a(W h_k + b) + C u_k) + Σ(h_k) √dt z_k`.
+//!
+//! Paths are advanced in blocks (so `W h` is a small matrix product), blocks run in parallel
+//! with rayon, and every Gaussian `z` is a pure function of `(seed, path, step, component)`:
+//! the output of a path is the same bits whatever the block size, thread count or the range
+//! of paths computed in one call.
+
+mod gemm;
+mod kernel;
+mod prepared;
+mod real;
+
+use rayon::prelude::*;
+pub use real::Real;
+
+use crate::model::Srnn;
+use crate::progress::Progress;
+use crate::{Error, Result};
+
+/// What a run keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// The state every `stride` steps, including the initial one.
+    State,
+    /// The readout `g(R h + r0)` every `stride` steps, including the initial one.
+    Readout,
+    FinalState,
+    FinalReadout,
+}
+
+impl Record {
+    pub fn is_final(self) -> bool {
+        matches!(self, Record::FinalState | Record::FinalReadout)
+    }
+
+    pub fn is_state(self) -> bool {
+        matches!(self, Record::State | Record::FinalState)
+    }
+}
+
+/// The input `u`, held constant on `[t_k, t_k + dt)`; row-major values.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a, R> {
+    Zero,
+    /// `(n_steps, m)`, the same for every path.
+    Shared(&'a [R]),
+    /// `(n_paths, n_steps, m)`, indexed by the path's position in this call.
+    PerPath(&'a [R]),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a, R> {
+    Zero,
+    /// `(n,)` for every path.
+    Shared(&'a [R]),
+    /// `(n_paths, n)`, indexed by the path's position in this call.
+    PerPath(&'a [R]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub dt: f64,
+    pub n_steps: usize,
+    pub seed: u64,
+    /// Global index of the first path computed; the noise of a path depends on its global index.
+    pub first_path: u64,
+    pub n_paths: usize,
+    pub stride: usize,
+    pub record: Record,
+    /// Unrecorded steps of the unperturbed network (`u = 0`) run before step 0, with noise
+    /// independent of the recorded run: a start from (approximately) the stationary law.
+    pub burn_in_steps: usize,
+    pub block_size: usize,
+}
+
+pub const DEFAULT_BLOCK_SIZE: usize = 16;
+
+impl Settings {
+    pub fn new(dt: f64, n_steps: usize, n_paths: usize) -> Self {
+        Settings {
+            dt,
+            n_steps,
+            seed: 0,
+            first_path: 0,
+            n_paths,
+            stride: 1,
+            record: Record::Readout,
+            burn_in_steps: 0,
+            block_size: DEFAULT_BLOCK_SIZE,
+        }
+    }
+
+    pub fn n_records(&self) -> usize {
+        if self.record.is_final() {
+            1
+        } else {
+            self.n_steps / self.stride + 1
+        }
+    }
+
+    /// Width of one record: `n` for states, `p` for readouts.
+    pub fn record_width(&self, model: &Srnn) -> usize {
+        if self.record.is_state() {
+            model.n()
+        } else {
+            model.p()
+        }
+    }
+
+    /// `(n_paths, n_records, width)` of the output.
+    pub fn output_shape(&self, model: &Srnn) -> [usize; 3] {
+        [self.n_paths, self.n_records(), self.record_width(model)]
+    }
+}
+
+fn check<R>(
+    model: &Srnn,
+    input: &Input<R>,
+    start: &Start<R>,
+    s: &Settings,
+    out_len: usize,
+) -> Result<()> {
+    if !(s.dt.is_finite() && s.dt > 0.0) {
+        return Err(Error::invalid(
+            "dt",
+            format!("expected a finite positive time step, got {}", s.dt),
+        ));
+    }
+    if s.stride == 0 {
+        return Err(Error::invalid(
+            "stride",
+            "expected a positive integer, got 0",
+        ));
+    }
+    if s.block_size == 0 {
+        return Err(Error::invalid(
+            "block_size",
+            "expected a positive integer, got 0",
+        ));
+    }
+    if s.n_steps + s.burn_in_steps > u32::MAX as usize {
+        return Err(Error::invalid(
+            "n_steps",
+            format!("at most {} steps (including burn-in)", u32::MAX),
+        ));
+    }
+    let (n, m) = (model.n(), model.m());
+    let want = |arg: &'static str, got: usize, want: usize| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                arg,
+                format!("expected {want} values, got {got}"),
+            ))
+        }
+    };
+    match input {
+        Input::Zero => {}
+        Input::Shared(u) => want("u", u.len(), s.n_steps * m)?,
+        Input::PerPath(u) => want("u", u.len(), s.n_paths * s.n_steps * m)?,
+    }
+    match start {
+        Start::Zero => {}
+        Start::Shared(h) => want("h0", h.len(), n)?,
+        Start::PerPath(h) => want("h0", h.len(), s.n_paths * n)?,
+    }
+    let [a, b, c] = s.output_shape(model);
+    want("out", out_len, a * b * c)
+}
+
+/// Simulates `settings.n_paths` paths into `out` (`settings.output_shape(model)`, row-major).
+pub fn simulate<R: Real>(
+    model: &Srnn,
+    input: Input<'_, R>,
+    start: Start<'_, R>,
+    settings: &Settings,
+    out: &mut [R],
+    progress: &Progress,
+) -> Result<()> {
+    check(model, &input, &start, settings, out.len())?;
+    if out.is_empty() {
+        return Ok(());
+    }
+    let prepared = prepared::Prepared::<R>::new(model, settings.dt);
+    let per_path = settings.n_records() * settings.record_width(model);
+    let block = settings.block_size;
+    progress.add_total((settings.n_paths * (settings.n_steps + settings.burn_in_steps)) as u64);
+    let results: Vec<Result<()>> = out
+        .par_chunks_mut(block * per_path)
+        .enumerate()
+        .map_init(
+            || kernel::Workspace::new(&prepared, block),
+            |ws, (index, chunk)| {
+                progress.checkpoint()?;
+                let job = kernel::BlockJob {
+                    first: index * block,
+                    rows: chunk.len() / per_path,
+                    input,
+                    start,
+                    settings,
+                };
+                let outcome = kernel::run_block(&prepared, &job, ws, chunk, progress);
+                if outcome.is_err() {
+                    // Other blocks stop at their next checkpoint; the error reported is the one
+                    // of the lowest block that failed.
+                    progress.cancel();
+                }
+                outcome
+            },
+        )
+        .collect();
+    let mut interrupted = false;
+    for r in results {
+        match r {
+            Err(Error::Interrupted) => interrupted = true,
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+    }
+    if interrupted {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,346 @@
+//! One block of paths through all steps. Compiled once per SIMD level; everything it calls
+//! is `#[inline(always)]` so the whole step vectorises with that level's instructions.
+
+use super::gemm::rows_times;
+use super::prepared::{LeakP, NoiseP, Prepared};
+use super::{Input, Real, Record, Settings, Start};
+use crate::progress::Progress;
+use crate::rng::{fill_normals, Stream};
+use crate::vmath::{simd_level, SimdLevel};
+use crate::{Error, Result};
+
+/// Scratch buffers of one worker, reused across its blocks.
+pub(crate) struct Workspace<R> {
+    h: Vec<R>,
+    drift: Vec<R>,
+    scratch: Vec<R>,
+    z: Vec<f64>,
+    z_r: Vec<R>,
+    y: Vec<R>,
+    cu: Vec<R>,
+    z_stride: usize,
+}
+
+impl<R: Real> Workspace<R> {
+    pub fn new(p: &Prepared<R>, block: usize) -> Self {
+        let z_stride = super::prepared::padded(p.r);
+        Workspace {
+            h: vec![R::ZERO; block * p.width],
+            drift: vec![R::ZERO; block * p.width],
+            scratch: vec![R::ZERO; block * p.width],
+            z: vec![0.0; block * z_stride],
+            z_r: vec![R::ZERO; block * z_stride],
+            y: vec![R::ZERO; block * p.readout.p_width],
+            cu: vec![R::ZERO; p.width],
+            z_stride,
+        }
+    }
+}
+
+pub(crate) struct BlockJob<'a, R> {
+    /// Position of the block's first path within this call.
+    pub first: usize,
+    pub rows: usize,
+    pub input: Input<'a, R>,
+    pub start: Start<'a, R>,
+    pub settings: &'a Settings,
+}
+
+pub(crate) fn run_block<R: Real>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    ws: &mut Workspace<R>,
+    out: &mut [R],
+    progress: &Progress,
+) -> Result<()> {
+    match simd_level() {
+        // SAFETY: the level was detected on this CPU at run time.
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => unsafe { block_avx512(p, job, ws, out, progress) },
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx2 => unsafe { block_avx2(p, job, ws, out, progress) },
+        _ => block_impl::<R, false>(p, job, ws, out, progress),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+unsafe fn block_avx512<R: Real>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    ws: &mut Workspace<R>,
+    out: &mut [R],
+    progress: &Progress,
+) -> Result<()> {
+    block_impl::<R, true>(p, job, ws, out, progress)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn block_avx2<R: Real>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    ws: &mut Workspace<R>,
+    out: &mut [R],
+    progress: &Progress,
+) -> Result<()> {
+    block_impl::<R, true>(p, job, ws, out, progress)
+}
+
+/// Steps between progress reports and cancellation checks inside a block.
+const CHECK_EVERY: usize = 64;
+
+#[inline(always)]
+fn block_impl<R: Real, const FMA: bool>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    ws: &mut Workspace<R>,
+    out: &mut [R],
+    progress: &Progress,
+) -> Result<()> {
+    let s = job.settings;
+    let (rows, n, width) = (job.rows, p.n, p.width);
+    let h = &mut ws.h[..rows * width];
+    h.fill(R::ZERO);
+    match job.start {
+        Start::Zero => {}
+        Start::Shared(h0) => h
+            .chunks_mut(width)
+            .for_each(|row| row[..n].copy_from_slice(h0)),
+        Start::PerPath(h0) => {
+            for (b, row) in h.chunks_mut(width).enumerate() {
+                let src = (job.first + b) * n;
+                row[..n].copy_from_slice(&h0[src..src + n]);
+            }
+        }
+    }
+    let first_path = s.first_path + job.first as u64;
+
+    for step in 0..s.burn_in_steps {
+        advance::<R, FMA>(p, job, ws, Stream::BurnIn, step, None)?;
+        if (step + 1) % CHECK_EVERY == 0 {
+            progress.advance((rows * CHECK_EVERY) as u64);
+            progress.checkpoint()?;
+        }
+    }
+    progress.advance((rows * (s.burn_in_steps % CHECK_EVERY)) as u64);
+
+    let n_records = s.n_records();
+    if !s.record.is_final() {
+        record::<R, FMA>(p, ws, rows, s.record, out, n_records, 0, first_path, 0)?;
+    }
+    for step in 0..s.n_steps {
+        advance::<R, FMA>(p, job, ws, Stream::Main, step, Some(step))?;
+        let done = step + 1;
+        if !s.record.is_final() && done % s.stride == 0 {
+            record::<R, FMA>(
+                p,
+                ws,
+                rows,
+                s.record,
+                out,
+                n_records,
+                done / s.stride,
+                first_path,
+                done,
+            )?;
+        }
+        if done % CHECK_EVERY == 0 {
+            progress.advance((rows * CHECK_EVERY) as u64);
+            progress.checkpoint()?;
+        }
+    }
+    progress.advance((rows * (s.n_steps % CHECK_EVERY)) as u64);
+    if s.record.is_final() {
+        record::<R, FMA>(p, ws, rows, s.record, out, 1, 0, first_path, s.n_steps)?;
+    }
+    Ok(())
+}
+
+/// One Euler–Maruyama step of the block. `input_step` is `None` during burn-in (`u = 0`).
+#[inline(always)]
+fn advance<R: Real, const FMA: bool>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    ws: &mut Workspace<R>,
+    stream: Stream,
+    step: usize,
+    input_step: Option<usize>,
+) -> Result<()> {
+    let s = job.settings;
+    let (rows, n, width, m) = (job.rows, p.n, p.width, p.m);
+    let first_path = s.first_path + job.first as u64;
+    let zs = ws.z_stride;
+    let h = &mut ws.h[..rows * width];
+    let drift = &mut ws.drift[..rows * width];
+    let scratch = &mut ws.scratch[..rows * width];
+
+    if !matches!(p.noise, NoiseP::None) {
+        fill_normals::<FMA>(
+            s.seed,
+            stream,
+            first_path,
+            rows,
+            step as u32,
+            p.r,
+            &mut ws.z,
+            zs,
+        );
+    }
+
+    rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
+    p.activation.apply_slice::<R, FMA>(drift);
+
+    if let Some(k) = input_step {
+        match job.input {
+            Input::Zero => {}
+            Input::Shared(u) => {
+                rows_times::<R, FMA>(1, m, &u[k * m..], m, &p.c_t, width, None, &mut ws.cu);
+                for row in drift.chunks_exact_mut(width) {
+                    for (d, &c) in row.iter_mut().zip(&ws.cu) {
+                        *d = *d + c;
+                    }
+                }
+            }
+            Input::PerPath(u) => {
+                let stride = s.n_steps * m;
+                let x = &u[job.first * stride + k * m..];
+                rows_times::<R, FMA>(rows, m, x, stride, &p.c_t, width, None, scratch);
+                for (d, &c) in drift.iter_mut().zip(scratch.iter()) {
+                    *d = *d + c;
+                }
+            }
+        }
+    }
+
+    // drift ← (I − dt Γ) h + dt (a(W h + b) + C u): the state without noise.
+    let dt = p.dt;
+    match &p.leak {
+        LeakP::Diagonal(decay) => {
+            for (drow, hrow) in drift.chunks_exact_mut(width).zip(h.chunks_exact(width)) {
+                for ((d, &hv), &g) in drow.iter_mut().zip(hrow).zip(decay) {
+                    *d = R::madd::<FMA>(g, hv, dt * *d);
+                }
+            }
+        }
+        LeakP::Full(decay_t) => {
+            rows_times::<R, FMA>(rows, n, h, width, decay_t, width, None, scratch);
+            for (d, &g) in drift.iter_mut().zip(scratch.iter()) {
+                *d = R::madd::<FMA>(dt, *d, g);
+            }
+        }
+    }
+
+    match &p.noise {
+        NoiseP::None => h.copy_from_slice(drift),
+        NoiseP::Additive(scale) => {
+            for b in 0..rows {
+                let hrow = &mut h[b * width..(b + 1) * width];
+                let drow = &drift[b * width..(b + 1) * width];
+                let zrow = &ws.z[b * zs..b * zs + width];
+                for i in 0..width {
+                    hrow[i] = R::madd::<FMA>(scale[i], R::from_f64(zrow[i]), drow[i]);
+                }
+            }
+        }
+        NoiseP::Full(sigma_t) => {
+            let z_r = &mut ws.z_r[..rows * zs];
+            for (dst, &src) in z_r.iter_mut().zip(&ws.z[..rows * zs]) {
+                *dst = R::from_f64(src);
+            }
+            rows_times::<R, FMA>(rows, p.r, z_r, zs, sigma_t, width, None, scratch);
+            for ((hv, &d), &e) in h.iter_mut().zip(drift.iter()).zip(scratch.iter()) {
+                *hv = d + e;
+            }
+        }
+        NoiseP::Multiplicative(add, mult) => {
+            for b in 0..rows {
+                let hrow = &mut h[b * width..(b + 1) * width];
+                let drow = &drift[b * width..(b + 1) * width];
+                let zrow = &ws.z[b * zs..b * zs + width];
+                for i in 0..width {
+                    let diffusion = R::madd::<FMA>(mult[i], hrow[i], add[i]);
+                    hrow[i] = R::madd::<FMA>(diffusion, R::from_f64(zrow[i]), drow[i]);
+                }
+            }
+        }
+    }
+
+    for (b, row) in h.chunks_exact(width).enumerate() {
+        let finite = row[..n].iter().fold(true, |ok, v| ok & v.is_finite());
+        if !finite {
+            let burn = stream == Stream::BurnIn;
+            let steps_to_zero = if burn { s.burn_in_steps - step } else { 0 };
+            return Err(Error::Diverged {
+                path: first_path + b as u64,
+                step: (step + 1) as u64,
+                time: ((step + 1) as f64 - steps_to_zero as f64) * p.dt_f64,
+                cause: divergence_cause(burn),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn divergence_cause(burn_in: bool) -> String {
+    let phase = if burn_in { " (during burn-in)" } else { "" };
+    format!(
+        "explicit Euler–Maruyama is unstable{phase}: dt is too large for the fastest rate of the \
+         network (try a smaller dt), the drift −Γh + a(Wh+b) grows faster than the leak (check \
+         that Γ dominates W for unbounded activations), or the input/noise is too large"
+    )
+}
+
+/// Writes record `index` of every path in the block.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn record<R: Real, const FMA: bool>(
+    p: &Prepared<R>,
+    ws: &mut Workspace<R>,
+    rows: usize,
+    what: Record,
+    out: &mut [R],
+    n_records: usize,
+    index: usize,
+    first_path: u64,
+    step: usize,
+) -> Result<()> {
+    let width = p.width;
+    if what.is_state() || p.readout_is_state() {
+        let n = p.n;
+        for b in 0..rows {
+            let dst = (b * n_records + index) * n;
+            out[dst..dst + n].copy_from_slice(&ws.h[b * width..b * width + n]);
+        }
+        return Ok(());
+    }
+    let ro = &p.readout;
+    let y = &mut ws.y[..rows * ro.p_width];
+    match &ro.matrix_t {
+        Some(rt) => {
+            rows_times::<R, FMA>(rows, p.n, &ws.h, width, rt, ro.p_width, Some(&ro.bias), y)
+        }
+        None => {
+            for (yrow, hrow) in y.chunks_exact_mut(ro.p_width).zip(ws.h.chunks_exact(width)) {
+                for ((yv, &hv), &bv) in yrow.iter_mut().zip(hrow).zip(&ro.bias) {
+                    *yv = hv + bv;
+                }
+            }
+        }
+    }
+    ro.activation.apply_slice::<R, FMA>(y);
+    for b in 0..rows {
+        let src = &y[b * ro.p_width..b * ro.p_width + ro.p];
+        if !src.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            return Err(Error::Diverged {
+                path: first_path + b as u64,
+                step: step as u64,
+                time: step as f64 * p.dt_f64,
+                cause: "the readout R h + r0 overflowed although the state is finite".into(),
+            });
+        }
+        let dst = (b * n_records + index) * ro.p;
+        out[dst..dst + ro.p].copy_from_slice(src);
+    }
+    Ok(())
+}

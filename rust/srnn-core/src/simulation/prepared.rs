@@ -1,0 +1,144 @@
+//! The model laid out for the block kernel: transposed, padded to a multiple of 8 lanes,
+//! scaled by `dt`/`√dt` once, and converted to the working precision.
+
+use super::Real;
+use crate::model::{Activation, Gamma, Noise, Srnn};
+
+pub(crate) fn padded(n: usize) -> usize {
+    n.div_ceil(8) * 8
+}
+
+/// `(k, width)` row-major transpose of an `(rows, k)` matrix, zero-padded to `width` columns.
+fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, scale: f64) -> Vec<R> {
+    let (rows, k) = a.dim();
+    let mut t = vec![R::ZERO; k * width];
+    for i in 0..rows {
+        for j in 0..k {
+            t[j * width + i] = R::from_f64(a[[i, j]] * scale);
+        }
+    }
+    t
+}
+
+fn padded_vec<R: Real>(v: impl Iterator<Item = f64>, width: usize, pad: f64) -> Vec<R> {
+    let mut out = vec![R::from_f64(pad); width];
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = R::from_f64(x);
+    }
+    out
+}
+
+/// The leak folded into the step as a decay `I − dt Γ`, so that with `Γ = I, dt = 1` the
+/// update is exactly the discrete (echo-state / Elman) recursion `h ← a(W h + b) + C u`.
+pub(crate) enum LeakP<R> {
+    /// `1 − dt γ_i`, per lane.
+    Diagonal(Vec<R>),
+    /// `(I − dt Γ)ᵀ`, `(n, width)`.
+    Full(Vec<R>),
+}
+
+pub(crate) enum NoiseP<R> {
+    None,
+    /// `σ_i √dt`.
+    Additive(Vec<R>),
+    /// `(Σ √dt)ᵀ`, `(r, width)`.
+    Full(Vec<R>),
+    /// `σ_add √dt`, `σ_mult √dt`.
+    Multiplicative(Vec<R>, Vec<R>),
+}
+
+pub(crate) struct ReadoutP<R> {
+    /// `Rᵀ`, `(n, p_width)`; `None` when the readout is the state itself.
+    pub matrix_t: Option<Vec<R>>,
+    pub bias: Vec<R>,
+    pub activation: Activation,
+    pub p: usize,
+    pub p_width: usize,
+}
+
+pub(crate) struct Prepared<R> {
+    pub n: usize,
+    pub width: usize,
+    pub m: usize,
+    pub r: usize,
+    pub dt: R,
+    pub dt_f64: f64,
+    pub w_t: Vec<R>,
+    pub bias: Vec<R>,
+    pub activation: Activation,
+    /// `Cᵀ`, `(m, width)`.
+    pub c_t: Vec<R>,
+    pub leak: LeakP<R>,
+    pub noise: NoiseP<R>,
+    pub readout: ReadoutP<R>,
+}
+
+impl<R: Real> Prepared<R> {
+    pub fn new(model: &Srnn, dt: f64) -> Self {
+        let n = model.n();
+        let width = padded(n);
+        let sq = dt.sqrt();
+        let leak = match &model.gamma {
+            // Padding lanes forget their past every step, so they stay bounded.
+            Gamma::Scalar(g) => {
+                LeakP::Diagonal(padded_vec(std::iter::repeat_n(1.0 - dt * g, n), width, 0.0))
+            }
+            Gamma::Diagonal(g) => {
+                LeakP::Diagonal(padded_vec(g.iter().map(|v| 1.0 - dt * v), width, 0.0))
+            }
+            Gamma::Full(g) => {
+                let decay = ndarray::Array2::<f64>::eye(n) - g * dt;
+                LeakP::Full(transposed(decay.view(), width, 1.0))
+            }
+        };
+        let noise = if model.is_noiseless() {
+            NoiseP::None
+        } else {
+            match &model.noise {
+                Noise::Additive(s) => {
+                    NoiseP::Additive(padded_vec(s.iter().map(|v| v * sq), width, 0.0))
+                }
+                Noise::Full(s) => NoiseP::Full(transposed(s.view(), width, sq)),
+                Noise::Multiplicative { add, mult } => NoiseP::Multiplicative(
+                    padded_vec(add.iter().map(|v| v * sq), width, 0.0),
+                    padded_vec(mult.iter().map(|v| v * sq), width, 0.0),
+                ),
+            }
+        };
+        let ro = &model.readout;
+        let p = model.p();
+        let p_width = padded(p);
+        let readout = ReadoutP {
+            matrix_t: ro
+                .matrix
+                .as_ref()
+                .map(|r| transposed(r.view(), p_width, 1.0)),
+            bias: padded_vec(ro.bias.iter().copied(), p_width, 0.0),
+            activation: ro.activation,
+            p,
+            p_width,
+        };
+        Prepared {
+            n,
+            width,
+            m: model.m(),
+            r: model.r(),
+            dt: R::from_f64(dt),
+            dt_f64: dt,
+            w_t: transposed(model.w.view(), width, 1.0),
+            bias: padded_vec(model.b.iter().copied(), width, 0.0),
+            activation: model.activation,
+            c_t: transposed(model.c.view(), width, 1.0),
+            leak,
+            noise,
+            readout,
+        }
+    }
+
+    /// Readout `y = g(R h + r0)` needs no work beyond copying the state.
+    pub fn readout_is_state(&self) -> bool {
+        self.readout.matrix_t.is_none()
+            && self.readout.activation == Activation::Identity
+            && self.readout.bias.iter().all(|&b| b == R::ZERO)
+    }
+}

@@ -1,0 +1,214 @@
+use ndarray::{array, Array1, Array2};
+
+use super::*;
+use crate::model::{Activation, Gamma, Noise, Readout, Srnn};
+
+fn network(n: usize, m: usize, noise: Noise, gamma: Gamma, activation: Activation) -> Srnn {
+    let w = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.45);
+    let c = Array2::from_shape_fn((n, m), |(i, j)| ((i + 2 * j) % 5) as f64 / 5.0 - 0.4);
+    let b = Array1::from_shape_fn(n, |i| 0.1 * i as f64 - 0.2);
+    let readout = Readout {
+        matrix: Some(Array2::from_shape_fn((2, n), |(i, j)| {
+            (i + j) as f64 / n as f64
+        })),
+        bias: array![0.5, -0.5],
+        activation: Activation::Sigmoid,
+    };
+    Srnn::new(w, c, b, gamma, noise, activation, readout).unwrap()
+}
+
+fn run(model: &Srnn, input: Input<f64>, settings: &Settings) -> Vec<f64> {
+    let [a, b, c] = settings.output_shape(model);
+    let mut out = vec![0.0; a * b * c];
+    simulate(
+        model,
+        input,
+        Start::Zero,
+        settings,
+        &mut out,
+        &Progress::new(),
+    )
+    .unwrap();
+    out
+}
+
+fn all_noise_kinds(n: usize) -> Vec<(Noise, Gamma)> {
+    vec![
+        (
+            Noise::Additive(Array1::from_elem(n, 0.3)),
+            Gamma::Scalar(1.5),
+        ),
+        (
+            Noise::Full(Array2::from_shape_fn((n, 3), |(i, j)| 0.1 * (i + j) as f64)),
+            Gamma::Diagonal(Array1::linspace(1.0, 2.0, n)),
+        ),
+        (
+            Noise::Multiplicative {
+                add: Array1::from_elem(n, 0.2),
+                mult: Array1::from_elem(n, 0.1),
+            },
+            Gamma::Full(Array2::eye(n) * 1.2 + Array2::from_elem((n, n), 0.01)),
+        ),
+    ]
+}
+
+#[test]
+fn paths_do_not_depend_on_block_size_or_path_range() {
+    let (n, m, steps, paths) = (13, 2, 50, 23);
+    let u: Vec<f64> = (0..paths * steps * m)
+        .map(|i| (i as f64 * 0.37).sin())
+        .collect();
+    for (noise, gamma) in all_noise_kinds(n) {
+        let model = network(n, m, noise, gamma, Activation::Tanh);
+        let mut s = Settings::new(0.05, steps, paths);
+        s.seed = 99;
+        s.record = Record::State;
+        s.stride = 3;
+        s.block_size = 1;
+        let reference = run(&model, Input::PerPath(&u), &s);
+        for block in [4, 7, 64] {
+            s.block_size = block;
+            assert_eq!(
+                run(&model, Input::PerPath(&u), &s),
+                reference,
+                "block size {block}"
+            );
+        }
+        let split = 9;
+        let per_path = s.n_records() * n;
+        let mut head = s.clone();
+        head.n_paths = split;
+        let mut tail = s.clone();
+        tail.n_paths = paths - split;
+        tail.first_path = split as u64;
+        let mut joined = run(&model, Input::PerPath(&u[..split * steps * m]), &head);
+        joined.extend(run(&model, Input::PerPath(&u[split * steps * m..]), &tail));
+        assert_eq!(joined.len(), paths * per_path);
+        assert_eq!(joined, reference);
+    }
+}
+
+#[test]
+fn unit_leak_and_unit_step_is_the_discrete_recursion() {
+    let (n, m, steps) = (6, 2, 20);
+    let mut model = network(
+        n,
+        m,
+        Noise::Additive(Array1::zeros(n)),
+        Gamma::Scalar(1.0),
+        Activation::Tanh,
+    );
+    model.readout = Readout {
+        matrix: None,
+        bias: Array1::zeros(n),
+        activation: Activation::Identity,
+    };
+    let u: Vec<f64> = (0..steps * m).map(|i| (i as f64 * 0.7).cos()).collect();
+    let mut s = Settings::new(1.0, steps, 1);
+    s.record = Record::State;
+    let out = run(&model, Input::Shared(&u), &s);
+    let mut h = Array1::<f64>::zeros(n);
+    for k in 0..steps {
+        let uk = Array1::from_vec(u[k * m..(k + 1) * m].to_vec());
+        let pre = model.w.dot(&h) + &model.b;
+        h = pre.mapv(f64::tanh) + model.c.dot(&uk);
+        for i in 0..n {
+            let got = out[(k + 1) * n + i];
+            // Same formula; only the tanh implementation and the order of the W h sum differ.
+            assert!(
+                (got - h[i]).abs() < 1e-14,
+                "step {k} unit {i}: {got} vs {}",
+                h[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn divergence_names_path_and_step() {
+    let n = 3;
+    let model = network(
+        n,
+        1,
+        Noise::Additive(Array1::from_elem(n, 0.1)),
+        Gamma::Scalar(-50.0),
+        Activation::Identity,
+    );
+    let mut s = Settings::new(0.1, 10_000, 5);
+    s.record = Record::FinalState;
+    let mut out = vec![0.0; 5 * n];
+    match simulate(
+        &model,
+        Input::Zero,
+        Start::Zero,
+        &s,
+        &mut out,
+        &Progress::new(),
+    ) {
+        Err(Error::Diverged { path, step, .. }) => {
+            assert!(path < 5);
+            assert!(step > 10 && step < 10_000);
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+}
+
+#[test]
+fn f32_tracks_f64() {
+    let (n, m, steps, paths) = (16, 1, 200, 8);
+    let (noise, gamma) = all_noise_kinds(n).remove(0);
+    let model = network(n, m, noise, gamma, Activation::Tanh);
+    let mut s = Settings::new(0.01, steps, paths);
+    s.record = Record::Readout;
+    let a = run(&model, Input::Zero, &s);
+    let mut b = vec![0.0f32; a.len()];
+    simulate::<f32>(
+        &model,
+        Input::Zero,
+        Start::Zero,
+        &s,
+        &mut b,
+        &Progress::new(),
+    )
+    .unwrap();
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - *y as f64).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-4, "f32 deviates by {worst}");
+}
+
+#[test]
+fn bad_settings_are_errors() {
+    let model = network(
+        4,
+        1,
+        Noise::Additive(Array1::zeros(4)),
+        Gamma::Scalar(1.0),
+        Activation::Tanh,
+    );
+    let mut s = Settings::new(-0.1, 10, 2);
+    let mut out = vec![0.0; 2 * 11 * 2];
+    let err = simulate(
+        &model,
+        Input::<f64>::Zero,
+        Start::Zero,
+        &s,
+        &mut out,
+        &Progress::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { arg: "dt", .. }));
+    s.dt = 0.1;
+    let err = simulate(
+        &model,
+        Input::Shared(&[1.0; 3]),
+        Start::Zero,
+        &s,
+        &mut out,
+        &Progress::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { arg: "u", .. }));
+}
