@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._core import __version__, cpu_features
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
+from .model import SRNN
 
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names

@@ -33,7 +33,7 @@ def as_float_array(
         if arr.ndim not in allowed:
             want = " or ".join(str(d) for d in allowed)
             raise ValueError(f"{name}: expected {want} dimensions, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    arr = np.asarray(arr, dtype=dtype, order="C")
     if not allow_nonfinite and arr.size and not np.isfinite(arr).all():
         raise ValueError(f"{name}: contains NaN or infinite values")
     return arr

@@ -121,7 +121,7 @@ const EXPM1_OVER_X: [f64; 13] = {
 #[inline(always)]
 pub fn expm1<const FMA: bool>(x: f64) -> f64 {
     let x = x.clamp(-708.0, 709.0);
-    let k = (x * std::f64::consts::LOG2_E).round();
+    let k = (x * std::f64::consts::LOG2_E).round_ties_even();
     let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
     let p = r * horner::<FMA>(r, &EXPM1_OVER_X);
     // 2^k by building the exponent field; k is in [-1022, 1023] after the clamp.
@@ -132,7 +132,7 @@ pub fn expm1<const FMA: bool>(x: f64) -> f64 {
 #[inline(always)]
 pub fn exp<const FMA: bool>(x: f64) -> f64 {
     let x = x.clamp(-708.0, 709.0);
-    let k = (x * std::f64::consts::LOG2_E).round();
+    let k = (x * std::f64::consts::LOG2_E).round_ties_even();
     let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
     let p = madd::<FMA>(r, horner::<FMA>(r, &EXPM1_OVER_X), 1.0);
     let scale = f64::from_bits(((k as i64 + 1023) as u64) << 52);

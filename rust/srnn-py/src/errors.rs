@@ -31,5 +31,3 @@ impl From<CoreError> for PyErr {
         }
     }
 }
-
-pub type CoreResult<T> = Result<T, CoreError>;

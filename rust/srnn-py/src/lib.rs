@@ -12,6 +12,10 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(runner::cpu_features, m)?)?;
+    m.add(
+        "DEFAULT_BLOCK_SIZE",
+        srnn_core::simulation::DEFAULT_BLOCK_SIZE,
+    )?;
     simulation::register(m)?;
     signatures::register(m)?;
     Ok(())

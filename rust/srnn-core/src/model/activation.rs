@@ -88,24 +88,33 @@ impl Activation {
         }
     }
 
-    /// Applies the activation in place; the `match` sits outside the loop so each arm
-    /// vectorises on its own.
+    /// Applies the activation in place. The `match` sits outside the loops so each arm
+    /// vectorises on its own; plain `for` loops (not `for_each` closures) so the body is
+    /// inlined into the caller's `#[target_feature]` kernel.
     #[inline(always)]
     pub fn apply_slice<R: crate::simulation::Real, const FMA: bool>(self, xs: &mut [R]) {
         match self {
             Activation::Identity => {}
-            Activation::Relu => xs
-                .iter_mut()
-                .for_each(|x| *x = R::from_f64(x.to_f64().max(0.0))),
-            Activation::Tanh => xs
-                .iter_mut()
-                .for_each(|x| *x = R::from_f64(vmath::tanh::<FMA>(x.to_f64()))),
-            Activation::Sigmoid => xs
-                .iter_mut()
-                .for_each(|x| *x = R::from_f64(vmath::sigmoid::<FMA>(x.to_f64()))),
-            Activation::Softplus => xs
-                .iter_mut()
-                .for_each(|x| *x = R::from_f64(self.value::<FMA>(x.to_f64()))),
+            Activation::Relu => {
+                for x in xs.iter_mut() {
+                    *x = R::from_f64(x.to_f64().max(0.0));
+                }
+            }
+            Activation::Tanh => {
+                for x in xs.iter_mut() {
+                    *x = R::from_f64(vmath::tanh::<FMA>(x.to_f64()));
+                }
+            }
+            Activation::Sigmoid => {
+                for x in xs.iter_mut() {
+                    *x = R::from_f64(vmath::sigmoid::<FMA>(x.to_f64()));
+                }
+            }
+            Activation::Softplus => {
+                for x in xs.iter_mut() {
+                    *x = R::from_f64(self.value::<FMA>(x.to_f64()));
+                }
+            }
         }
     }
 }

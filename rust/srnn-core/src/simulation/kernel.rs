@@ -267,8 +267,7 @@ fn advance<R: Real, const FMA: bool>(
     }
 
     for (b, row) in h.chunks_exact(width).enumerate() {
-        let finite = row[..n].iter().fold(true, |ok, v| ok & v.is_finite());
-        if !finite {
+        if !all_finite(&row[..n]) {
             let burn = stream == Stream::BurnIn;
             let steps_to_zero = if burn { s.burn_in_steps - step } else { 0 };
             return Err(Error::Diverged {
@@ -280,6 +279,16 @@ fn advance<R: Real, const FMA: bool>(
         }
     }
     Ok(())
+}
+
+/// Branch-free so it vectorises; divergence is rare, so no early exit is needed.
+#[inline(always)]
+fn all_finite<R: Real>(xs: &[R]) -> bool {
+    let mut ok = true;
+    for &x in xs {
+        ok &= x.is_finite();
+    }
+    ok
 }
 
 fn divergence_cause(burn_in: bool) -> String {
@@ -331,7 +340,7 @@ fn record<R: Real, const FMA: bool>(
     ro.activation.apply_slice::<R, FMA>(y);
     for b in 0..rows {
         let src = &y[b * ro.p_width..b * ro.p_width + ro.p];
-        if !src.iter().fold(true, |ok, v| ok & v.is_finite()) {
+        if !all_finite(src) {
             return Err(Error::Diverged {
                 path: first_path + b as u64,
                 step: step as u64,
