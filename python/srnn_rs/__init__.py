@@ -10,12 +10,28 @@ from ._core import __version__, cpu_features
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
+from .response import (
+    CorrelationFunction,
+    ResponseKernels,
+    StationaryStats,
+    correlation_function,
+    response_kernels,
+    stationary_stats,
+    volterra_predict,
+)
 
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
 __all__ = [
     "SRNN",
+    "CorrelationFunction",
+    "ResponseKernels",
+    "StationaryStats",
+    "correlation_function",
+    "response_kernels",
+    "stationary_stats",
+    "volterra_predict",
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",
