@@ -13,7 +13,9 @@ use crate::simulation::{Input, Record};
 use crate::vmath::madd;
 use crate::Result;
 
-/// `out[r, :] (+)= Σ_j x[r, j] · mat[j, :]` with `mat` `(k, cols)` row-major.
+/// `out[r, :] (+)= Σ_j x[r, j] · mat[j, :]` with `mat` `(k, cols)` row-major. Tiles of
+/// `PT` rows × `OC` columns are accumulated in registers over the whole `j` loop (a plain
+/// loop would load and store the output row once per `j`).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn rows_times<const FMA: bool>(
@@ -25,17 +27,105 @@ fn rows_times<const FMA: bool>(
     out: &mut [f64],
     accumulate: bool,
 ) {
-    for r in 0..rows {
-        let o = &mut out[r * cols..(r + 1) * cols];
-        if !accumulate {
-            o.fill(0.0);
+    let mut c0 = 0;
+    while c0 + 32 <= cols {
+        tiles::<FMA, 32>(x, rows, k, mat, cols, out, accumulate, c0);
+        c0 += 32;
+    }
+    while c0 + 8 <= cols {
+        tiles::<FMA, 8>(x, rows, k, mat, cols, out, accumulate, c0);
+        c0 += 8;
+    }
+    while c0 < cols {
+        tiles::<FMA, 1>(x, rows, k, mat, cols, out, accumulate, c0);
+        c0 += 1;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn tiles<const FMA: bool, const OC: usize>(
+    x: &[f64],
+    rows: usize,
+    k: usize,
+    mat: &[f64],
+    cols: usize,
+    out: &mut [f64],
+    accumulate: bool,
+    c0: usize,
+) {
+    let mut r = 0;
+    while r + 4 <= rows {
+        tile::<FMA, OC, 4>(x, r, k, mat, cols, out, accumulate, c0);
+        r += 4;
+    }
+    while r < rows {
+        tile::<FMA, OC, 1>(x, r, k, mat, cols, out, accumulate, c0);
+        r += 1;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn tile<const FMA: bool, const OC: usize, const PT: usize>(
+    x: &[f64],
+    r0: usize,
+    k: usize,
+    mat: &[f64],
+    cols: usize,
+    out: &mut [f64],
+    accumulate: bool,
+    c0: usize,
+) {
+    let mut acc = [[0.0f64; OC]; PT];
+    if accumulate {
+        for (p, a) in acc.iter_mut().enumerate() {
+            a.copy_from_slice(&out[(r0 + p) * cols + c0..(r0 + p) * cols + c0 + OC]);
         }
-        for j in 0..k {
-            let xv = x[r * k + j];
-            let row = &mat[j * cols..(j + 1) * cols];
-            for (ov, &mv) in o.iter_mut().zip(row) {
-                *ov = madd::<FMA>(xv, mv, *ov);
+    }
+    let xr: [&[f64]; PT] = std::array::from_fn(|p| &x[(r0 + p) * k..(r0 + p + 1) * k]);
+    for j in 0..k {
+        let w: &[f64; OC] = mat[j * cols + c0..j * cols + c0 + OC].try_into().unwrap();
+        for p in 0..PT {
+            let xv = xr[p][j];
+            for o in 0..OC {
+                acc[p][o] = madd::<FMA>(xv, w[o], acc[p][o]);
             }
+        }
+    }
+    for (p, a) in acc.iter().enumerate() {
+        out[(r0 + p) * cols + c0..(r0 + p) * cols + c0 + OC].copy_from_slice(a);
+    }
+}
+
+/// `out[r, c] = Σ_j x[r, j] · mt[c, j]` (rows of `x` against rows of `mt`, length `k`), for
+/// narrow outputs: eight fixed partial sums per dot product, added in a fixed order.
+#[inline(always)]
+fn rows_dot<const FMA: bool>(
+    x: &[f64],
+    rows: usize,
+    k: usize,
+    mt: &[f64],
+    cols: usize,
+    out: &mut [f64],
+) {
+    let full = k / 8 * 8;
+    for r in 0..rows {
+        let xr = &x[r * k..(r + 1) * k];
+        for c in 0..cols {
+            let mr = &mt[c * k..(c + 1) * k];
+            let mut lanes = [0.0f64; 8];
+            for j in (0..full).step_by(8) {
+                for l in 0..8 {
+                    lanes[l] = madd::<FMA>(xr[j + l], mr[j + l], lanes[l]);
+                }
+            }
+            let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+                + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+            for j in full..k {
+                sum = madd::<FMA>(xr[j], mr[j], sum);
+            }
+            out[r * cols + c] = sum;
         }
     }
 }
@@ -49,7 +139,8 @@ struct Layout {
     w: Vec<f64>,
     w_t: Vec<f64>,
     bias: Vec<f64>,
-    c: Vec<f64>,
+    /// `Cᵀ`, `(m, n)`.
+    c_t: Vec<f64>,
     /// `I − dt Γ`: the diagonal, or the full matrix row-major.
     decay_diag: Option<Vec<f64>>,
     decay_full: Vec<f64>,
@@ -75,7 +166,7 @@ impl Layout {
             w: model.w.iter().copied().collect(),
             w_t: model.w.t().iter().copied().collect(),
             bias: model.b.to_vec(),
-            c: model.c.iter().copied().collect(),
+            c_t: model.c.t().iter().copied().collect(),
             decay_diag,
             decay_full,
             activation: model.activation,
@@ -109,7 +200,7 @@ fn sweep<const FMA: bool>(
     let n_steps = n_lags;
     let pm = p * m;
     for i in 0..n_lags {
-        rows_times::<FMA>(&s.lam, rows * p, n, &lay.c, m, &mut s.kv, false);
+        rows_dot::<FMA>(&s.lam, rows * p, n, &lay.c_t, m, &mut s.kv);
         let (si, qi) = (
             &mut sum[i * pm..(i + 1) * pm],
             &mut sumsq[i * pm..(i + 1) * pm],
@@ -194,8 +285,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         }
         let mut k = Moments::new(l * p * m);
         let (lay, states, sc): (&Layout, &[f64], &mut Scratch) = (&lay, &states, &mut scratch);
-        let (shift, sum, sumsq): (&mut [f64], &mut [f64], &mut [f64]) =
-            (&mut k.shift, &mut k.sum, &mut k.sumsq);
+        let k_ref: &mut Moments = &mut k;
         crate::dispatch!(
             fn run(
                 lay: &Layout,
@@ -203,11 +293,18 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
                 rows: usize,
                 l: usize,
                 sc: &mut Scratch,
-                shift: &mut [f64],
-                sum: &mut [f64],
-                sumsq: &mut [f64],
+                k_ref: &mut Moments,
             ) -> () {
-                sweep::<FMA>(lay, states, rows, l, sc, shift, sum, sumsq)
+                sweep::<FMA>(
+                    lay,
+                    states,
+                    rows,
+                    l,
+                    sc,
+                    &mut k_ref.shift,
+                    &mut k_ref.sum,
+                    &mut k_ref.sumsq,
+                )
             }
         );
         k.count = rows;
@@ -225,4 +322,38 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         &k,
         Some(&mean),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiled_products_match_naive_sums() {
+        for &(rows, k, cols) in &[
+            (1usize, 3usize, 1usize),
+            (5, 7, 13),
+            (9, 64, 64),
+            (6, 17, 41),
+        ] {
+            let x: Vec<f64> = (0..rows * k)
+                .map(|i| ((i * 37 % 11) as f64) - 5.0)
+                .collect();
+            let mat: Vec<f64> = (0..k * cols)
+                .map(|i| ((i * 13 % 7) as f64) * 0.5 - 1.0)
+                .collect();
+            let mat_t: Vec<f64> = (0..cols * k).map(|i| mat[(i % k) * cols + i / k]).collect();
+            let mut out = vec![1.0; rows * cols];
+            rows_times::<false>(&x, rows, k, &mat, cols, &mut out, true);
+            let mut dots = vec![0.0; rows * cols];
+            rows_dot::<false>(&x, rows, k, &mat_t, cols, &mut dots);
+            for r in 0..rows {
+                for c in 0..cols {
+                    let want: f64 = (0..k).map(|j| x[r * k + j] * mat[j * cols + c]).sum();
+                    assert_eq!(out[r * cols + c], 1.0 + want);
+                    assert_eq!(dots[r * cols + c], want);
+                }
+            }
+        }
+    }
 }

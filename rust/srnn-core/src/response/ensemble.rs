@@ -275,17 +275,9 @@ pub(crate) fn readout_gradient(model: &Srnn, h: &[f64], grad: &mut [f64]) {
 
 /// The drift `b(h) = −Γ h + a(W h + b)` without input, into `out` (`n`).
 pub(crate) fn drift(model: &Srnn, gamma: &ndarray::Array2<f64>, h: &[f64], out: &mut [f64]) {
-    let n = model.n();
-    for i in 0..n {
-        let pre: f64 = model
-            .w
-            .row(i)
-            .iter()
-            .zip(h)
-            .map(|(a, b)| a * b)
-            .sum::<f64>()
-            + model.b[i];
+    for (i, o) in out.iter_mut().enumerate().take(model.n()) {
+        let w_h: f64 = model.w.row(i).iter().zip(h).map(|(a, b)| a * b).sum();
         let leak: f64 = gamma.row(i).iter().zip(h).map(|(a, b)| a * b).sum();
-        out[i] = model.activation.value::<false>(pre) - leak;
+        *o = model.activation.value::<false>(w_h + model.b[i]) - leak;
     }
 }
