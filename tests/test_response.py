@@ -309,3 +309,25 @@ def test_results_are_reproducible_and_seed_dependent(tanh4):
     np.testing.assert_array_equal(a.values, response_kernels(tanh4, seed=1, **kw).values)
     np.testing.assert_allclose(a.values, b.values, rtol=1e-10, atol=1e-12)
     assert not np.array_equal(a.values, c.values)
+
+
+def test_bits_do_not_depend_on_the_thread_count(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, srnn_rs\n"
+        "net = srnn_rs.SRNN([[0.5, -1.0], [0.8, 0.2]], [[1.0], [0.3]], sigma=0.4, readout_activation='tanh')\n"
+        "out = []\n"
+        "for method in ('adjoint', 'girsanov', 'fdt_gauss'):\n"
+        "    out.append(srnn_rs.response_kernels(net, dt=0.05, max_lag=0.5, method=method, n_paths=70, seed=9).values)\n"
+        "st = srnn_rs.stationary_stats(net, dt=0.05, n_paths=70, window=1.0)\n"
+        "out += [st.cov_state, st.cov_state_stderr]\n"
+        f"np.savez(r'{tmp_path}/' + __import__('os').environ['RAYON_NUM_THREADS'] + '.npz', *out)\n"
+    )
+    for threads in ("1", "3"):
+        subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "RAYON_NUM_THREADS": threads})
+    a, b = np.load(tmp_path / "1.npz"), np.load(tmp_path / "3.npz")
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key])

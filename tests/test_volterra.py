@@ -93,3 +93,24 @@ def test_volterra_predict_validates_its_arguments(kernels):
     binned = response_kernels(nonlinear_net(), dt=DT, max_lag=0.5, method="girsanov", n_paths=4, bin_width=2)
     with pytest.raises(ValueError, match="bin"):
         volterra_predict(binned, u)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+_finite = st.floats(-2, 2, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=30, deadline=None)
+@given(k1=arrays(np.float64, (4, 2, 3), elements=_finite), u=arrays(np.float64, (6, 3), elements=_finite),
+       k2=arrays(np.float64, (3, 3, 2, 3, 3), elements=_finite), a=st.floats(-3, 3))
+def test_series_is_linear_plus_quadratic_in_the_input(k1, u, k2, a):
+    k2 = 0.5 * (k2 + k2.transpose(1, 0, 2, 4, 3))
+    first = volterra_predict(k1, u, 0.1)
+    second = volterra_predict(k1, u, 0.1, k2=k2) - first
+    np.testing.assert_allclose(volterra_predict(k1, a * u, 0.1), a * first, atol=1e-10)
+    np.testing.assert_allclose(volterra_predict(k1, a * u, 0.1, k2=k2) - a * first, a * a * second, atol=1e-9)
+    # causality: the output at step N only sees u_0 .. u_{N-1}
+    v = u.copy()
+    v[3:] += 1.0
+    np.testing.assert_array_equal(volterra_predict(k1, v, 0.1, k2=k2)[:4], volterra_predict(k1, u, 0.1, k2=k2)[:4])

@@ -101,7 +101,8 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
     let (m, p, l) = (model.m(), model.p(), s.n_lags);
     let n_steps = l;
     let size = l * l * p * m * m;
-    progress.add_total((s.n_paths * l * (l + 1) / 2 * m * m) as u64);
+    let pairs = l * (l - 1) / 2 * m * m + l * m * (m + 1) / 2;
+    progress.add_total((s.n_paths * pairs) as u64);
     let at = |i1: usize, i2: usize, o: usize, k: usize, q: usize| {
         (((i1 * l + i2) * p + o) * m + k) * m + q
     };

@@ -228,3 +228,28 @@ fn fdt_gauss_matches_the_chain_kernel_of_a_linear_network() {
         assert!((v - w).abs() < 5.0 * e + 0.02, "{i}: {v} vs {w} ± {e}");
     }
 }
+
+#[test]
+fn moments_merge_like_a_single_pass() {
+    let values: Vec<[f64; 2]> = (0..50)
+        .map(|i| [1e6 + (i as f64 * 0.7).sin(), (i as f64).cos()])
+        .collect();
+    let mut whole = Moments::new(2);
+    values.iter().for_each(|v| whole.push(v));
+    let (mut a, mut b, mut c) = (Moments::new(2), Moments::new(2), Moments::new(2));
+    values[..17].iter().for_each(|v| a.push(v));
+    values[17..].iter().for_each(|v| b.push(v));
+    c.merge(&a);
+    c.merge(&b);
+    assert_eq!(c.count, 50);
+    for (x, y) in c.mean().iter().zip(whole.mean()) {
+        assert!((x - y).abs() < 1e-9 * y.abs().max(1.0));
+    }
+    for (x, y) in c.stderr().iter().zip(whole.stderr()) {
+        assert!((x - y).abs() < 1e-9 * y, "{x} {y}");
+    }
+    // the shift keeps the spread of values near 1e6 accurate
+    let mean = values.iter().map(|v| v[0]).sum::<f64>() / 50.0;
+    let var = values.iter().map(|v| (v[0] - mean).powi(2)).sum::<f64>() / 49.0;
+    assert!((whole.stderr()[0] - (var / 50.0).sqrt()).abs() < 1e-6 * (var / 50.0).sqrt());
+}
