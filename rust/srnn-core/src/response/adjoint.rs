@@ -2,13 +2,16 @@
 //! `λ_N = ∇f(h_N)`, `λ_j = λ_{j+1} (I + dt Db(h_j))` with `Db(h) = −Γ + diag(a′(W h + b)) W`,
 //! and `K1[i] ≈ mean(λ_{N−i} C)`. One backward sweep per path gives every lag and channel;
 //! the per-path values are the exact derivatives of the simulated `y_N`, so the variance is
-//! only that of the derivative across paths.
+//! only that of the derivative across paths. With multiplicative noise
+//! `Σ(h) = diag(σ_add + σ_mult ⊙ h)` the pathwise Jacobian of a step also carries
+//! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
 
 use super::ensemble::{check_settings, readout, readout_gradient, reduce_blocks, run_from};
 use super::ensemble::{stationary_start, Moments};
 use super::{EnsembleSettings, Kernel};
-use crate::model::{Gamma, Srnn};
+use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
+use crate::rng::{fill_normals, Stream};
 use crate::simulation::{Input, Record};
 use crate::vmath::madd;
 use crate::Result;
@@ -145,6 +148,9 @@ struct Layout {
     decay_diag: Option<Vec<f64>>,
     decay_full: Vec<f64>,
     activation: crate::model::Activation,
+    /// `σ_mult √dt` for multiplicative noise, whose pathwise Jacobian gains
+    /// `diag(σ_mult √dt z_j)`.
+    mult: Option<Vec<f64>>,
 }
 
 impl Layout {
@@ -170,11 +176,22 @@ impl Layout {
             decay_diag,
             decay_full,
             activation: model.activation,
+            mult: match &model.noise {
+                Noise::Multiplicative { mult, .. } => {
+                    Some(mult.iter().map(|v| v * dt.sqrt()).collect())
+                }
+                _ => None,
+            },
         }
     }
 }
 
 struct Scratch {
+    /// Noise of the block (multiplicative noise only): seed, first global path, normals.
+    seed: u64,
+    first_path: u64,
+    z: Vec<f64>,
+    z_stride: usize,
     lam: Vec<f64>,
     next: Vec<f64>,
     hj: Vec<f64>,
@@ -245,6 +262,28 @@ fn sweep<const FMA: bool>(
             }
             None => rows_times::<FMA>(&s.lam, rows * p, n, &lay.decay_full, n, &mut s.next, false),
         }
+        if let Some(mult) = &lay.mult {
+            fill_normals::<FMA>(
+                s.seed,
+                Stream::Main,
+                s.first_path,
+                rows,
+                j as u32,
+                n,
+                &mut s.z,
+                s.z_stride,
+            );
+            for b in 0..rows {
+                let z = &s.z[b * s.z_stride..b * s.z_stride + n];
+                for o in 0..p {
+                    let at = (b * p + o) * n;
+                    let (row_next, row) = (&mut s.next[at..at + n], &s.lam[at..at + n]);
+                    for (((x, &l), &mv), &zv) in row_next.iter_mut().zip(row).zip(mult).zip(z) {
+                        *x = madd::<FMA>(l, mv * zv, *x);
+                    }
+                }
+            }
+        }
         for b in 0..rows {
             let slope = &s.pre[b * n..(b + 1) * n];
             for o in 0..p {
@@ -268,7 +307,16 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
     let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let h0 = stationary_start(model, s, first, rows)?;
         let states = run_from(model, s, first, &h0, l, Input::Zero, Record::State)?;
+        let z_stride = n.div_ceil(4) * 4;
         let mut scratch = Scratch {
+            seed: s.seed,
+            first_path: s.first_path + first as u64,
+            z: if lay.mult.is_some() {
+                vec![0.0; rows * z_stride]
+            } else {
+                Vec::new()
+            },
+            z_stride,
             lam: vec![0.0; rows * p * n],
             next: vec![0.0; rows * p * n],
             hj: vec![0.0; rows * n],

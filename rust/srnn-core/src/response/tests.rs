@@ -253,3 +253,37 @@ fn moments_merge_like_a_single_pass() {
     let var = values.iter().map(|v| (v[0] - mean).powi(2)).sum::<f64>() / 49.0;
     assert!((whole.stderr()[0] - (var / 50.0).sqrt()).abs() < 1e-6 * (var / 50.0).sqrt());
 }
+
+#[test]
+fn adjoint_with_multiplicative_noise_matches_fd() {
+    let mut model = tanh_net(4, 2);
+    model.noise = Noise::Multiplicative {
+        add: Array1::from_elem(4, 0.2),
+        mult: Array1::linspace(0.1, 0.4, 4),
+    };
+    let s = settings(0.02, 15, 8);
+    let adj = adjoint_k1(&model, &s, &Progress::new()).unwrap();
+    let fd = fd_k1(&model, &s, 1e-5, &Progress::new()).unwrap();
+    let scale = adj.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let diff = max_diff(&adj.values, &fd.values);
+    assert!(diff < 1e-7 * scale, "{diff}");
+}
+
+#[test]
+fn adjoint_with_full_leak_and_noise_matches_fd() {
+    let mut model = tanh_net(5, 1);
+    model.gamma = Gamma::Full(Array2::from_shape_fn((5, 5), |(i, j)| {
+        if i == j {
+            1.2
+        } else {
+            0.1 * ((i + 2 * j) % 3) as f64 - 0.1
+        }
+    }));
+    model.noise = Noise::Full(Array2::from_shape_fn((5, 3), |(i, j)| 0.1 * (i + j) as f64));
+    model.activation = Activation::Softplus;
+    let s = settings(0.02, 12, 5);
+    let adj = adjoint_k1(&model, &s, &Progress::new()).unwrap();
+    let fd = fd_k1(&model, &s, 1e-5, &Progress::new()).unwrap();
+    let scale = adj.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(max_diff(&adj.values, &fd.values) < 1e-7 * scale);
+}
