@@ -359,7 +359,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         progress.advance(rows as u64);
         Ok((k, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, block, |acc, part| {
+    let (k, mean) = reduce_blocks(s, progress, 3 * l * p * m, block, |acc, part| {
         acc.0.merge(&part.0);
         acc.1.merge(&part.1);
     })?;

@@ -10,9 +10,11 @@ use crate::progress::Progress;
 use crate::simulation::{simulate, Input, Record, Settings, Start};
 use crate::{Error, Result};
 
-/// Blocks evaluated in parallel before their partials are folded; a constant, so the fold
-/// order (and the bits of every reduction) does not depend on the thread count.
-const GROUP: usize = 64;
+/// At most this many blocks are evaluated before their partials are folded. Folding is
+/// sequential in block order whatever the group size, so the group only bounds memory.
+const MAX_GROUP: usize = 64;
+/// Bytes of partial sums held at once, beyond one partial per thread.
+const GROUP_BYTES: usize = 64 << 20;
 
 /// Running sums over paths of per-path values (`count` paths), mergeable in order. Sums are
 /// of `x − shift` (the first path's values) so that the variance of nearly constant values
@@ -100,19 +102,24 @@ impl Moments {
 
 /// Runs `block(first, rows)` for every block of paths (positions relative to
 /// `settings.first_path`) and folds the results with `merge` in block order.
+/// `partial_len` is the number of `f64` in one block's partial (it sizes the groups).
 pub(crate) fn reduce_blocks<T: Send>(
     settings: &EnsembleSettings,
     progress: &Progress,
+    partial_len: usize,
     block: impl Fn(usize, usize) -> Result<T> + Sync,
     mut merge: impl FnMut(&mut T, T),
 ) -> Result<T> {
     let size = settings.block_size.max(1);
     let n_blocks = settings.n_paths.div_ceil(size);
+    let group = (GROUP_BYTES / (8 * partial_len.max(1)))
+        .clamp(1, MAX_GROUP)
+        .max(rayon::current_num_threads());
     let mut acc: Option<T> = None;
     let mut start = 0;
     while start < n_blocks {
         progress.checkpoint()?;
-        let end = (start + GROUP).min(n_blocks);
+        let end = (start + group).min(n_blocks);
         let parts: Vec<Result<T>> = (start..end)
             .into_par_iter()
             .map(|index| {

@@ -80,7 +80,7 @@ pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((k, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, block, |acc, part| {
+    let (k, mean) = reduce_blocks(s, progress, 3 * l * p * m, block, |acc, part| {
         acc.0.merge(&part.0);
         acc.1.merge(&part.1);
     })?;
@@ -155,7 +155,7 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((kk, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, block, |acc, part| {
+    let (k, mean) = reduce_blocks(s, progress, 3 * size, block, |acc, part| {
         acc.0.merge(&part.0);
         acc.1.merge(&part.1);
     })?;

@@ -240,7 +240,7 @@ pub fn girsanov_k1(
         progress.advance(rows as u64);
         Ok(sums)
     };
-    let sums = reduce_blocks(s, progress, block, |a, b| a.merge(&b))?;
+    let sums = reduce_blocks(s, progress, 5 * nb * p * m, block, |a, b| a.merge(&b))?;
     Ok(kernel(1, lags, vec![nb, p, m], &sums, |e| (e / m) % p))
 }
 
@@ -286,7 +286,9 @@ pub fn girsanov_k2(
         progress.advance(rows as u64);
         Ok(sums)
     };
-    let sums = reduce_blocks(s, progress, block, |a, b| a.merge(&b))?;
+    let sums = reduce_blocks(s, progress, 5 * nb * nb * p * m * m, block, |a, b| {
+        a.merge(&b)
+    })?;
     Ok(kernel(2, lags, vec![nb, nb, p, m, m], &sums, |e| {
         (e / (m * m)) % p
     }))

@@ -187,7 +187,7 @@ pub fn stationary_stats(
         progress.advance(rows as u64);
         Ok((cs, cr))
     };
-    let (cs, cr) = reduce_blocks(s, progress, block, |a, b| {
+    let (cs, cr) = reduce_blocks(s, progress, 5 * (n * n + p * p), block, |a, b| {
         a.0.merge(&b.0);
         a.1.merge(&b.1);
     })?;
@@ -336,7 +336,7 @@ pub(crate) fn lagged_products(
         progress.advance(rows as u64);
         Ok(out)
     };
-    reduce_blocks(s, progress, block, |a, b| a.merge(&b))
+    reduce_blocks(s, progress, 3 * l * p * cols, block, |a, b| a.merge(&b))
 }
 
 /// `E∞[f(h_τ) g(h_0)]` (uncentred) on the lag grid of `s`, averaged over `n_origins`
