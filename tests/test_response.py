@@ -139,6 +139,11 @@ def test_stationary_stats_match_lyapunov(lin):
     assert_within(st.cov_readout, R @ cov @ R.T, st.cov_readout_stderr, slack=0.01 * np.abs(R @ cov @ R.T).max(),
                   what="readout cov")
     assert st.cov_state_stderr.max() < 0.1 * np.abs(cov).max()
+    ex = stationary_stats(lin, dt=0.01, method="exact")
+    np.testing.assert_allclose(ex.cov_state, cov, atol=1e-12)
+    np.testing.assert_allclose(ex.mean_readout, R @ mu + p["readout_bias"], atol=1e-12)
+    with pytest.raises(ValueError, match="linear"):
+        stationary_stats(SRNN(np.eye(2), np.ones((2, 1)), sigma=0.1), dt=0.01, method="exact")
 
 
 def test_correlation_function_of_a_linear_network(lin):

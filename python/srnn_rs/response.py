@@ -290,12 +290,18 @@ def stationary_stats(
     first_path: int = 0,
     block_size: Optional[int] = None,
     progress: ProgressArg = False,
+    method: str = "monte_carlo",
 ) -> StationaryStats:
     """Stationary mean and covariance of the state and the readout, with standard errors.
 
     Each of ``n_paths`` independent paths is burnt in, then contributes the time average of
     its states at steps ``0, stride, …`` over ``window`` (``window=0``: the burnt-in state
     alone). Standard errors come from the spread of the per-path averages.
+
+    ``method="exact"`` (linear networks with additive noise) returns the continuous-time
+    closed forms instead: mean ``A⁻¹ b`` and the covariance solving
+    ``A Σ∞ + Σ∞ Aᵀ = Σ Σᵀ`` with ``A = Γ − W`` (zero standard errors, ``n_paths = 0``). The
+    Euler–Maruyama chain's covariance differs from it by ``O(dt)``.
 
     Examples
     --------
@@ -306,6 +312,18 @@ def stationary_stats(
     True
     """
     model = _model(model)
+    method = as_choice("method", method, ("monte_carlo", "exact"))
+    if method == "exact":
+        if model.get_params()["sigma_mult"] is not None:
+            raise ValueError("method: the exact stationary covariance needs additive noise (sigma_mult is set)")
+        ex = _core.exact_stationary(model._native)
+        zero = {k: np.zeros_like(v) for k, v in ex.items()}
+        return StationaryStats(
+            mean_state=ex["mean_state"], mean_state_stderr=zero["mean_state"],
+            cov_state=ex["cov_state"], cov_state_stderr=zero["cov_state"],
+            mean_readout=ex["mean_readout"], mean_readout_stderr=zero["mean_readout"],
+            cov_readout=ex["cov_readout"], cov_readout_stderr=zero["cov_readout"], n_paths=0,
+        )
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
     stride = as_int("stride", stride, minimum=1)
@@ -352,6 +370,18 @@ def correlation_function(
     -------
     CorrelationFunction
         ``values`` of shape ``(L, p, q)``.
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck ``dh = −h dt + dB``: ``E[h_τ h_0] = e^{−τ}/2``.
+
+    >>> import numpy as np, srnn_rs
+    >>> ou = srnn_rs.SRNN(np.zeros((1, 1)), np.ones((1, 1)), sigma=1.0, activation="identity")
+    >>> cf = srnn_rs.correlation_function(ou, dt=0.01, max_lag=1.0, n_paths=2000, seed=1)
+    >>> cf.values.shape
+    (101, 1, 1)
+    >>> bool(abs(cf.values[100, 0, 0] - 0.5 * np.exp(-1.0)) < 5 * cf.stderr[100, 0, 0] + 0.01)
+    True
     """
     model = _model(model)
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
