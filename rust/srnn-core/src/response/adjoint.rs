@@ -31,23 +31,17 @@ fn rows_times<const FMA: bool>(
     accumulate: bool,
 ) {
     let mut c0 = 0;
-    #[cfg(target_arch = "x86_64")]
-    if FMA && k > 0 && crate::vmath::simd_level() == crate::vmath::SimdLevel::Avx512 {
-        // LLVM spills the generic tile's accumulators to the stack; this one keeps all
-        // sixteen in registers. Same fused multiply-adds in the same order: same bits.
-        while c0 + 32 <= cols {
-            let mut r = 0;
-            while r + 4 <= rows {
-                // SAFETY: AVX-512F was detected; `tile4x32_avx512` checks the bounds.
-                unsafe { tile4x32_avx512(x, r, k, mat, cols, out, accumulate, c0) };
-                r += 4;
-            }
-            while r < rows {
-                tile::<FMA, 32, 1>(x, r, k, mat, cols, out, accumulate, c0);
-                r += 1;
-            }
-            c0 += 32;
+    while c0 + 32 <= cols {
+        let mut r = 0;
+        while r + 4 <= rows {
+            tile4x32::<FMA>(x, r, k, mat, cols, out, accumulate, c0);
+            r += 4;
         }
+        while r < rows {
+            tile::<FMA, 32, 1>(x, r, k, mat, cols, out, accumulate, c0);
+            r += 1;
+        }
+        c0 += 32;
     }
     while c0 + 32 <= cols {
         tiles::<FMA, 32>(x, rows, k, mat, cols, out, accumulate, c0);
@@ -63,11 +57,19 @@ fn rows_times<const FMA: bool>(
     }
 }
 
-/// `out[r0..r0+4, c0..c0+32] (+)= x[r0..r0+4, :] · mat[:, c0..c0+32]` in sixteen registers.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[inline(always)]
+fn fma8<const FMA: bool>(x: f64, w: &[f64; 8], acc: &mut [f64; 8]) {
+    for o in 0..8 {
+        acc[o] = madd::<FMA>(x, w[o], acc[o]);
+    }
+}
+
+/// `out[r0..r0+4, c0..c0+32] (+)= x[r0..r0+4, :] · mat[:, c0..c0+32]`, written with sixteen
+/// separate 8-lane accumulators: LLVM keeps each in a vector register, where it spills a
+/// single `[[f64; 32]; 4]` array to the stack on every iteration.
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile4x32_avx512(
+#[inline(always)]
+fn tile4x32<const FMA: bool>(
     x: &[f64],
     r0: usize,
     k: usize,
@@ -77,46 +79,67 @@ unsafe fn tile4x32_avx512(
     accumulate: bool,
     c0: usize,
 ) {
-    use std::arch::x86_64::*;
-    assert!(k > 0 && (r0 + 4) * k <= x.len());
-    assert!((k - 1) * cols + c0 + 32 <= mat.len() && (r0 + 3) * cols + c0 + 32 <= out.len());
-    let xp = x.as_ptr().add(r0 * k);
-    let op = out.as_mut_ptr().add(r0 * cols + c0);
-    let init = |p: usize, q: usize| {
+    let init = |out: &[f64], p: usize, q: usize| -> [f64; 8] {
         if accumulate {
-            _mm512_loadu_pd(op.add(p * cols + 8 * q))
+            out[(r0 + p) * cols + c0 + 8 * q..(r0 + p) * cols + c0 + 8 * q + 8]
+                .try_into()
+                .unwrap()
         } else {
-            _mm512_setzero_pd()
+            [0.0; 8]
         }
     };
-    let (mut a00, mut a01, mut a02, mut a03) = (init(0, 0), init(0, 1), init(0, 2), init(0, 3));
-    let (mut a10, mut a11, mut a12, mut a13) = (init(1, 0), init(1, 1), init(1, 2), init(1, 3));
-    let (mut a20, mut a21, mut a22, mut a23) = (init(2, 0), init(2, 1), init(2, 2), init(2, 3));
-    let (mut a30, mut a31, mut a32, mut a33) = (init(3, 0), init(3, 1), init(3, 2), init(3, 3));
+    let (mut a00, mut a01, mut a02, mut a03) = (
+        init(out, 0, 0),
+        init(out, 0, 1),
+        init(out, 0, 2),
+        init(out, 0, 3),
+    );
+    let (mut a10, mut a11, mut a12, mut a13) = (
+        init(out, 1, 0),
+        init(out, 1, 1),
+        init(out, 1, 2),
+        init(out, 1, 3),
+    );
+    let (mut a20, mut a21, mut a22, mut a23) = (
+        init(out, 2, 0),
+        init(out, 2, 1),
+        init(out, 2, 2),
+        init(out, 2, 3),
+    );
+    let (mut a30, mut a31, mut a32, mut a33) = (
+        init(out, 3, 0),
+        init(out, 3, 1),
+        init(out, 3, 2),
+        init(out, 3, 3),
+    );
+    let (x0r, x1r) = (&x[r0 * k..(r0 + 1) * k], &x[(r0 + 1) * k..(r0 + 2) * k]);
+    let (x2r, x3r) = (
+        &x[(r0 + 2) * k..(r0 + 3) * k],
+        &x[(r0 + 3) * k..(r0 + 4) * k],
+    );
     for j in 0..k {
-        let wp = mat.as_ptr().add(j * cols + c0);
-        let (w0, w1) = (_mm512_loadu_pd(wp), _mm512_loadu_pd(wp.add(8)));
-        let (w2, w3) = (_mm512_loadu_pd(wp.add(16)), _mm512_loadu_pd(wp.add(24)));
-        let x0 = _mm512_set1_pd(*xp.add(j));
-        a00 = _mm512_fmadd_pd(x0, w0, a00);
-        a01 = _mm512_fmadd_pd(x0, w1, a01);
-        a02 = _mm512_fmadd_pd(x0, w2, a02);
-        a03 = _mm512_fmadd_pd(x0, w3, a03);
-        let x1 = _mm512_set1_pd(*xp.add(k + j));
-        a10 = _mm512_fmadd_pd(x1, w0, a10);
-        a11 = _mm512_fmadd_pd(x1, w1, a11);
-        a12 = _mm512_fmadd_pd(x1, w2, a12);
-        a13 = _mm512_fmadd_pd(x1, w3, a13);
-        let x2 = _mm512_set1_pd(*xp.add(2 * k + j));
-        a20 = _mm512_fmadd_pd(x2, w0, a20);
-        a21 = _mm512_fmadd_pd(x2, w1, a21);
-        a22 = _mm512_fmadd_pd(x2, w2, a22);
-        a23 = _mm512_fmadd_pd(x2, w3, a23);
-        let x3 = _mm512_set1_pd(*xp.add(3 * k + j));
-        a30 = _mm512_fmadd_pd(x3, w0, a30);
-        a31 = _mm512_fmadd_pd(x3, w1, a31);
-        a32 = _mm512_fmadd_pd(x3, w2, a32);
-        a33 = _mm512_fmadd_pd(x3, w3, a33);
+        let w: &[f64; 32] = mat[j * cols + c0..j * cols + c0 + 32].try_into().unwrap();
+        let w0: &[f64; 8] = w[0..8].try_into().unwrap();
+        let w1: &[f64; 8] = w[8..16].try_into().unwrap();
+        let w2: &[f64; 8] = w[16..24].try_into().unwrap();
+        let w3: &[f64; 8] = w[24..32].try_into().unwrap();
+        let (x0, x1, x2, x3) = (x0r[j], x1r[j], x2r[j], x3r[j]);
+        fma8::<FMA>(x0, w0, &mut a00);
+        fma8::<FMA>(x0, w1, &mut a01);
+        fma8::<FMA>(x0, w2, &mut a02);
+        fma8::<FMA>(x0, w3, &mut a03);
+        fma8::<FMA>(x1, w0, &mut a10);
+        fma8::<FMA>(x1, w1, &mut a11);
+        fma8::<FMA>(x1, w2, &mut a12);
+        fma8::<FMA>(x1, w3, &mut a13);
+        fma8::<FMA>(x2, w0, &mut a20);
+        fma8::<FMA>(x2, w1, &mut a21);
+        fma8::<FMA>(x2, w2, &mut a22);
+        fma8::<FMA>(x2, w3, &mut a23);
+        fma8::<FMA>(x3, w0, &mut a30);
+        fma8::<FMA>(x3, w1, &mut a31);
+        fma8::<FMA>(x3, w2, &mut a32);
+        fma8::<FMA>(x3, w3, &mut a33);
     }
     for (p, regs) in [
         [a00, a01, a02, a03],
@@ -124,11 +147,12 @@ unsafe fn tile4x32_avx512(
         [a20, a21, a22, a23],
         [a30, a31, a32, a33],
     ]
-    .into_iter()
+    .iter()
     .enumerate()
     {
-        for (q, v) in regs.into_iter().enumerate() {
-            _mm512_storeu_pd(op.add(p * cols + 8 * q), v);
+        for (q, v) in regs.iter().enumerate() {
+            let at = (r0 + p) * cols + c0 + 8 * q;
+            out[at..at + 8].copy_from_slice(v);
         }
     }
 }
