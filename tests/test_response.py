@@ -345,3 +345,13 @@ def test_adjoint_handles_multiplicative_noise():
     adj = response_kernels(net, **kw)
     fd = response_kernels(net, method="fd", **kw)
     assert np.abs(adj.values - fd.values).max() < 1e-7 * np.abs(adj.values).max()
+
+
+def test_girsanov_with_a_full_noise_matrix():
+    """φ = Σ⁺C with Σ of shape (n, r), r ≠ n: the minimum-norm shift of the noise."""
+    sigma = np.array([[0.6, 0.2, 0.0], [0.1, 0.5, 0.4]])
+    net = SRNN([[0.2, -0.3], [0.4, 0.1]], [[1.0], [-0.5]], sigma=sigma, activation="identity")
+    k = response_kernels(net, dt=0.02, max_lag=0.6, method="girsanov", n_paths=4000, seed=8, bin_width=3)
+    chain = chain_kernel(net, 0.02, 31)
+    binned = np.array([chain[3 * b: 3 * b + 3].mean(axis=0) for b in range(11)])
+    assert_within(k.values, binned, k.stderr, what="girsanov, full noise")
