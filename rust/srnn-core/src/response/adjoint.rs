@@ -6,13 +6,13 @@
 //! `Σ(h) = diag(σ_add + σ_mult ⊙ h)` the pathwise Jacobian of a step also carries
 //! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
 
-use super::ensemble::{check_settings, readout, readout_gradient, reduce_blocks, run_from};
-use super::ensemble::{stationary_start, Moments};
+use super::ensemble::{check_settings, readout, readout_gradient, reduce_blocks};
+use super::ensemble::{stationary_run, Moments};
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
-use crate::simulation::{Input, Record};
+use crate::simulation::Record;
 use crate::vmath::madd;
 use crate::Result;
 
@@ -417,8 +417,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
     let (n, m, p, l) = (lay.n, lay.m, lay.p, s.n_lags);
     progress.add_total(s.n_paths as u64);
     let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
-        let h0 = stationary_start(model, s, first, rows)?;
-        let states = run_from(model, s, first, &h0, l, Input::Zero, Record::State)?;
+        let states = stationary_run(model, s, first, rows, l, Record::State)?;
         let z_stride = n.div_ceil(4) * 4;
         let mut scratch = Scratch {
             seed: s.seed,

@@ -213,6 +213,30 @@ pub(crate) fn stationary_start(
     Ok(out)
 }
 
+/// Burn-in then `n_steps` unperturbed main steps of a block, in one run: exactly
+/// `simulate(h0 = "stationary")` with the same seed and burn-in.
+pub(crate) fn stationary_run(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    first: usize,
+    rows: usize,
+    n_steps: usize,
+    record: Record,
+) -> Result<Vec<f64>> {
+    let settings = block_settings(s, first, rows, n_steps, s.burn_in_steps, record);
+    let [a, b, c] = settings.output_shape(model);
+    let mut out = vec![0.0; a * b * c];
+    simulate(
+        model,
+        Input::Zero,
+        Start::Zero,
+        &settings,
+        &mut out,
+        &Progress::new(),
+    )?;
+    Ok(out)
+}
+
 /// Runs a block from `h0` (`(rows, n)`) for `n_steps` main steps with `input` shared by the
 /// block, recording `record`.
 pub(crate) fn run_from(

@@ -9,13 +9,13 @@
 
 use ndarray::Array2;
 
-use super::ensemble::{check_settings, reduce_blocks, run_from, stationary_start, Moments};
+use super::ensemble::{check_settings, reduce_blocks, stationary_run, Moments};
 use super::linalg::min_norm_solve;
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Noise, Srnn};
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
-use crate::simulation::{Input, Record};
+use crate::simulation::Record;
 use crate::{Error, Result};
 
 /// `φ = Σ⁺ C` `(r, m)`, after checking the noise is additive and spans every column of C.
@@ -178,16 +178,7 @@ fn binned_weights(
 }
 
 fn block_common(model: &Srnn, s: &EnsembleSettings, first: usize, rows: usize) -> Result<Vec<f64>> {
-    let h0 = stationary_start(model, s, first, rows)?;
-    run_from(
-        model,
-        s,
-        first,
-        &h0,
-        s.n_lags,
-        Input::Zero,
-        Record::FinalReadout,
-    )
+    stationary_run(model, s, first, rows, s.n_lags, Record::FinalReadout)
 }
 
 fn kernel(

@@ -5,11 +5,11 @@
 
 use ndarray::Array2;
 
-use super::ensemble::{drift, readout, reduce_blocks, run_from, stationary_start, Moments};
+use super::ensemble::{drift, readout, reduce_blocks, stationary_run, Moments};
 use super::EnsembleSettings;
 use crate::model::Srnn;
 use crate::progress::Progress;
-use crate::simulation::{Input, Record};
+use crate::simulation::Record;
 use crate::{Error, Result};
 
 /// Sums for the mean and covariance of a `d`-vector from per-path averages `μ_i` and
@@ -153,8 +153,7 @@ pub fn stationary_stats(
     let (n, p) = (model.n(), model.p());
     progress.add_total(s.n_paths as u64);
     let block = |first: usize, rows: usize| -> Result<(CovSums, CovSums)> {
-        let h0 = stationary_start(model, s, first, rows)?;
-        let states = run_from(model, s, first, &h0, n_steps, Input::Zero, Record::State)?;
+        let states = stationary_run(model, s, first, rows, n_steps, Record::State)?;
         let (mut cs, mut cr) = (CovSums::new(n), CovSums::new(p));
         let (mut mu, mut m2) = (vec![0.0; n], vec![0.0; n * n]);
         let (mut my, mut m2y, mut y) = (vec![0.0; p], vec![0.0; p * p], vec![0.0; p]);
@@ -276,8 +275,7 @@ pub(crate) fn lagged_products(
     let run = origins.run_length(l);
     progress.add_total(s.n_paths as u64);
     let block = |first: usize, rows: usize| -> Result<Moments> {
-        let h0 = stationary_start(model, s, first, rows)?;
-        let states = run_from(model, s, first, &h0, run, Input::Zero, Record::State)?;
+        let states = stationary_run(model, s, first, rows, run, Record::State)?;
         let mut out = Moments::new(l * p * cols);
         let mut fvals = vec![0.0; (run + 1) * p];
         let mut gvals = vec![0.0; origins.count * cols];

@@ -287,3 +287,23 @@ fn adjoint_with_full_leak_and_noise_matches_fd() {
     let scale = adj.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(max_diff(&adj.values, &fd.values) < 1e-7 * scale);
 }
+
+#[test]
+fn one_run_and_split_runs_give_the_same_paths() {
+    let model = tanh_net(5, 2);
+    let s = settings(0.02, 10, 6);
+    let whole =
+        ensemble::stationary_run(&model, &s, 3, 6, 10, crate::simulation::Record::State).unwrap();
+    let h0 = ensemble::stationary_start(&model, &s, 3, 6).unwrap();
+    let split = ensemble::run_from(
+        &model,
+        &s,
+        3,
+        &h0,
+        10,
+        crate::simulation::Input::Zero,
+        crate::simulation::Record::State,
+    )
+    .unwrap();
+    assert_eq!(whole, split);
+}
