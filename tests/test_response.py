@@ -302,6 +302,10 @@ def test_memory_limit_is_checked_before_work(lin):
     try:
         with pytest.raises(srnn_rs.MemoryLimitError):
             response_kernels(lin, dt=0.01, max_lag=1.0, order=2, method="fd", n_paths=4)
+        with pytest.raises(srnn_rs.MemoryLimitError, match="adjoint"):
+            response_kernels(lin, dt=0.001, max_lag=100.0, n_paths=4)
+        with pytest.raises(srnn_rs.MemoryLimitError, match="correlation"):
+            correlation_function(lin, dt=0.001, max_lag=100.0, n_paths=4)
     finally:
         srnn_rs.set_memory_limit(old)
 

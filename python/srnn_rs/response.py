@@ -23,6 +23,7 @@ bit-identical for any thread count, and memory does not grow with ``n_paths``.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -105,6 +106,10 @@ class CorrelationFunction:
     stderr: np.ndarray
     g: str
     n_paths: int
+
+
+def _threads() -> int:
+    return os.cpu_count() or 1
 
 
 def _model(model: Any) -> SRNN:
@@ -247,7 +252,11 @@ def response_kernels(
     size = n_bins * p * m if order == 1 else n_bins * n_bins * p * m * m
     check_memory("response kernel", 8 * size * (6 if method == "girsanov" else 4))
     if method == "fd":
-        check_memory("finite-difference buffers", 8 * size * block)
+        check_memory("finite-difference buffers", 8 * size * block * _threads())
+    if method in ("adjoint", "fdt_gauss"):
+        # each worker holds its block's whole stationary run (state per step)
+        run = n_lags if method == "adjoint" else n_lags - 1 + (n_origins - 1) * max(1, n_lags // 4)
+        check_memory(f"{method} path buffers", 8 * block * (run + 1) * model.n * _threads())
 
     if method == "exact":
         lags = dt * np.arange(n_lags, dtype=float)
@@ -327,7 +336,7 @@ def stationary_stats(
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
     stride = as_int("stride", stride, minimum=1)
-    check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n)
+    check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
     with progress_callback(progress, "stationary stats") as callback:
         out = _core.stationary_stats(
@@ -393,7 +402,7 @@ def correlation_function(
     else:
         every = max(1, int(round(as_positive_float("origin_spacing", origin_spacing) / dt)))
     run = n_lags - 1 + (n_origins - 1) * every
-    check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p))
+    check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p) * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
     with progress_callback(progress, "correlation") as callback:
         out = _core.correlation(
