@@ -302,6 +302,7 @@ def test_memory_limit_is_checked_before_work(lin):
     try:
         with pytest.raises(srnn_rs.MemoryLimitError):
             response_kernels(lin, dt=0.01, max_lag=1.0, order=2, method="fd", n_paths=4)
+        srnn_rs.set_memory_limit(20 * 2**20)
         with pytest.raises(srnn_rs.MemoryLimitError, match="adjoint"):
             response_kernels(lin, dt=0.001, max_lag=100.0, n_paths=4)
         with pytest.raises(srnn_rs.MemoryLimitError, match="correlation"):
