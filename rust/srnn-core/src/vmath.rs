@@ -100,8 +100,9 @@ fn horner<const FMA: bool>(x: f64, coeffs: &[f64]) -> f64 {
     acc
 }
 
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+// fdlibm's split of ln 2: the high part has trailing zero bits so k·LN2_HI is exact.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// Taylor coefficients 1/k! for k = 1..=13 of `expm1(r) / r`, i.e. 1, 1/2, 1/6, ...
 const EXPM1_OVER_X: [f64; 13] = {

@@ -62,6 +62,7 @@ const LANES: usize = 8;
 /// Normals for paths `first_path .. first_path + n_paths` at one `step`, components
 /// `0..n_components`, written row by row into `out` (row stride `row_stride`). Only the
 /// first `round_up(n_components, 4)` entries of each row are written.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn fill_normals<const FMA: bool>(
     seed: u64,
@@ -76,6 +77,34 @@ pub fn fill_normals<const FMA: bool>(
     let blocks = n_components.div_ceil(4);
     debug_assert!(blocks <= COMPONENT_BLOCKS as usize && blocks * 4 <= row_stride);
     let k = key(seed);
+    if blocks >= LANES {
+        // Lanes run over consecutive component blocks of one path: the counters are an iota
+        // and the 4 × 8 outputs land contiguously, so setup and stores vectorise too.
+        for path in 0..n_paths {
+            let p = first_path + path as u64;
+            let row = &mut out[path * row_stride..path * row_stride + 4 * blocks];
+            let mut block0 = 0;
+            while block0 < blocks {
+                let lanes = LANES.min(blocks - block0);
+                let mut ctr = [[0u32; LANES]; 4];
+                for l in 0..LANES {
+                    let c = counter(stream, (block0 + l) as u32, step, p);
+                    for w in 0..4 {
+                        ctr[w][l] = c[w];
+                    }
+                }
+                let z = normals_lanes::<FMA>(ctr, k);
+                let dst = &mut row[4 * block0..4 * (block0 + lanes)];
+                for l in 0..lanes {
+                    for w in 0..4 {
+                        dst[4 * l + w] = z[w][l];
+                    }
+                }
+                block0 += lanes;
+            }
+        }
+        return;
+    }
     let total = n_paths * blocks;
     let mut start = 0;
     let (mut path, mut block) = (0usize, 0usize);
@@ -95,16 +124,7 @@ pub fn fill_normals<const FMA: bool>(
                 path += 1;
             }
         }
-        let words = philox_lanes(ctr, k);
-        let mut z = [[0.0f64; LANES]; 4];
-        for l in 0..LANES {
-            let (a, b) = box_muller::<FMA>(words[0][l], words[1][l]);
-            let (c, d) = box_muller::<FMA>(words[2][l], words[3][l]);
-            z[0][l] = a;
-            z[1][l] = b;
-            z[2][l] = c;
-            z[3][l] = d;
-        }
+        let z = normals_lanes::<FMA>(ctr, k);
         for l in 0..lanes {
             let dst = &mut out[at[l]..at[l] + 4];
             for w in 0..4 {
@@ -113,6 +133,21 @@ pub fn fill_normals<const FMA: bool>(
         }
         start += lanes;
     }
+}
+
+#[inline(always)]
+fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], key: [u32; 2]) -> [[f64; LANES]; 4] {
+    let words = philox_lanes(ctr, key);
+    let mut z = [[0.0f64; LANES]; 4];
+    for l in 0..LANES {
+        let (a, b) = box_muller::<FMA>(words[0][l], words[1][l]);
+        let (c, d) = box_muller::<FMA>(words[2][l], words[3][l]);
+        z[0][l] = a;
+        z[1][l] = b;
+        z[2][l] = c;
+        z[3][l] = d;
+    }
+    z
 }
 
 /// Philox on eight counters at once, structure of arrays so the 32×32→64 multiplies vectorise.
