@@ -60,5 +60,19 @@ fn ensemble(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ensemble);
+criterion_group!(benches, ensemble, normals);
 criterion_main!(benches);
+
+fn normals(c: &mut Criterion) {
+    let mut group = c.benchmark_group("normals");
+    group.sample_size(10);
+    for &comps in &[64usize, 16] {
+        let (paths, steps) = (256, 200);
+        let mut out = vec![0.0; paths * steps * comps];
+        group.throughput(Throughput::Elements((paths * steps * comps) as u64));
+        group.bench_with_input(BenchmarkId::new("standard_normals", comps), &comps, |b, &comps| {
+            b.iter(|| srnn_core::rng::standard_normals(1, srnn_core::rng::Stream::Main, 0, paths, steps, comps, &mut out).unwrap())
+        });
+    }
+    group.finish();
+}
