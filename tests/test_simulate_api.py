@@ -178,3 +178,19 @@ def test_ctrl_c_interrupts_a_long_run():
         net.simulate(None, 0.01, n_steps=10**6, n_paths=4000, record="final")
     assert time.monotonic() - start < 10.0
     timer.cancel()
+
+
+def test_simulator_noise_is_the_published_normals():
+    # W = 0, Γ = 0, identity activation, σ = 1, dt = 1: each step is exactly h ← h + z.
+    n, T, paths = 5, 40, 3
+    net = srnn_rs.SRNN(np.zeros((n, n)), np.zeros((n, 0)), gamma=0.0, sigma=1.0, activation="identity")
+    h = net.simulate(None, 1.0, n_steps=T, n_paths=paths, seed=21, first_path=10, record="state")
+    z = srnn_rs.standard_normals(paths, T, n, seed=21, first_path=10)
+    expected = np.zeros((paths, T + 1, n))
+    for k in range(T):
+        expected[:, k + 1] = expected[:, k] + z[:, k]
+    assert np.array_equal(h, expected)
+    flat = srnn_rs.standard_normals(400, 50, 10, seed=3).ravel()
+    se = 1 / np.sqrt(flat.size)
+    assert abs(flat.mean()) < 5 * se and abs(flat.var() - 1) < 5 * np.sqrt(2) * se
+    assert not np.array_equal(srnn_rs.standard_normals(1, 5, 4, seed=3), srnn_rs.standard_normals(1, 5, 4, seed=3, burn_in=True))

@@ -10,12 +10,15 @@ from ._core import __version__, cpu_features
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
-
+from .networks import default_network
+from .noise import standard_normals
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
 __all__ = [
     "SRNN",
+    "default_network",
+    "standard_normals",
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",
