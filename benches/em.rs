@@ -70,9 +70,24 @@ fn normals(c: &mut Criterion) {
         let (paths, steps) = (256, 200);
         let mut out = vec![0.0; paths * steps * comps];
         group.throughput(Throughput::Elements((paths * steps * comps) as u64));
-        group.bench_with_input(BenchmarkId::new("standard_normals", comps), &comps, |b, &comps| {
-            b.iter(|| srnn_core::rng::standard_normals(1, srnn_core::rng::Stream::Main, 0, paths, steps, comps, &mut out).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("standard_normals", comps),
+            &comps,
+            |b, &comps| {
+                b.iter(|| {
+                    srnn_core::rng::standard_normals(
+                        1,
+                        srnn_core::rng::Stream::Main,
+                        0,
+                        paths,
+                        steps,
+                        comps,
+                        &mut out,
+                    )
+                    .unwrap()
+                })
+            },
+        );
     }
     group.finish();
 }

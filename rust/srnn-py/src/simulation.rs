@@ -222,12 +222,28 @@ fn standard_normals<'py>(
     n_components: usize,
     burn_in: bool,
 ) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    let stream = if burn_in { Stream::BurnIn } else { Stream::Main };
+    let stream = if burn_in {
+        Stream::BurnIn
+    } else {
+        Stream::Main
+    };
     let mut out = vec![0.0; n_paths * n_steps * n_components];
     run_interruptible(py, None, |_| {
-        srnn_core::rng::standard_normals(seed, stream, first_path, n_paths, n_steps, n_components, &mut out)
+        srnn_core::rng::standard_normals(
+            seed,
+            stream,
+            first_path,
+            n_paths,
+            n_steps,
+            n_components,
+            &mut out,
+        )
     })?;
-    Ok(Array3::from_shape_vec((n_paths, n_steps, n_components), out).expect("filled exactly").into_pyarray(py))
+    Ok(
+        Array3::from_shape_vec((n_paths, n_steps, n_components), out)
+            .expect("filled exactly")
+            .into_pyarray(py),
+    )
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
