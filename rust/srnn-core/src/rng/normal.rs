@@ -2,6 +2,9 @@
 //! exactly four normals (fixed consumption, no rejection), so the normal for component `c`
 //! comes from call `c / 4` and nothing else.
 
+// Lane loops index several fixed-size arrays at once; that is the shape LLVM vectorises.
+#![allow(clippy::needless_range_loop)]
+
 use super::philox::philox4x32_10;
 use crate::vmath::{ln_positive, madd, sincos_turns};
 
