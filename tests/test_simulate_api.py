@@ -88,7 +88,7 @@ def test_unit_leak_unit_step_is_discrete_recursion_exactly():
 
 def test_readout_and_records_are_consistent():
     net = tanh_network()
-    p = net.get_params()
+    p = net.params
     u = np.cos(0.05 * np.arange(120))[:, None]
     states = net.simulate(u, 0.01, n_paths=5, seed=4, record="state")
     y = net.simulate(u, 0.01, n_paths=5, seed=4, record="readout", stride=10)
@@ -194,3 +194,19 @@ def test_simulator_noise_is_the_published_normals():
     se = 1 / np.sqrt(flat.size)
     assert abs(flat.mean()) < 5 * se and abs(flat.var() - 1) < 5 * np.sqrt(2) * se
     assert not np.array_equal(srnn_rs.standard_normals(1, 5, 4, seed=3), srnn_rs.standard_normals(1, 5, 4, seed=3, burn_in=True))
+
+
+def test_model_is_immutable_picklable_and_leaves_caller_arrays_alone():
+    import copy
+    import pickle
+
+    W = np.eye(3) * 0.1
+    net = srnn_rs.SRNN(W, np.ones((3, 1)), sigma=0.2)
+    assert W.flags.writeable
+    assert not net.params["W"].flags.writeable
+    assert copy.deepcopy(net) is net
+    again = pickle.loads(pickle.dumps(net))
+    a = net.simulate(None, 0.01, n_steps=20, n_paths=2, seed=1)
+    assert np.array_equal(a, again.simulate(None, 0.01, n_steps=20, n_paths=2, seed=1))
+    rebuilt = srnn_rs.SRNN(**net.params)
+    assert np.array_equal(a, rebuilt.simulate(None, 0.01, n_steps=20, n_paths=2, seed=1))

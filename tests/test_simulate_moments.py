@@ -41,7 +41,7 @@ def assert_mean_cov(samples, mean, cov, label):
 
 
 def params(net):
-    p = net.get_params()
+    p = net.params
     A = net.gamma_matrix - p["W"]
     S = p["sigma"] * np.eye(net.n) if p["sigma"].ndim == 0 else (np.diag(p["sigma"]) if p["sigma"].ndim == 1 else p["sigma"])
     return A, p["b"], p["C"], S

@@ -12,6 +12,9 @@ from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
 from .networks import default_network
 from .noise import standard_normals
+from . import tasks
+from .features import lifted_path, response_feature
+from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
@@ -19,6 +22,12 @@ __all__ = [
     "SRNN",
     "default_network",
     "standard_normals",
+    "tasks",
+    "lifted_path",
+    "response_feature",
+    "ReadoutSRNN",
+    "ResponseFeatureRidge",
+    "SignatureKernelRidge",
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",
