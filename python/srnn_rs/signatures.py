@@ -1,5 +1,381 @@
-"""Path signatures, log-signatures, tensor algebra and signature kernels."""
+"""Path signatures, log-signatures, tensor algebra and signature kernels.
+
+Conventions (the same as iisignature, signatory and pySigLib):
+
+* a path is an array of points of shape ``(..., L, d)``; its signature is that of the
+  piecewise-linear interpolation of the points;
+* a truncated tensor is stored flat with levels ``1..depth`` concatenated on the last axis
+  (``d + d**2 + ... + d**depth`` numbers), the word ``(i1, ..., ik)`` at its row-major
+  position (first letter most significant); the level-0 term (1 for a signature) is omitted
+  unless ``scalar_term=True``;
+* any number of leading batch dimensions is allowed and kept.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numbers
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from ._memory import check_memory
+from ._validate import as_choice, as_float_array, as_int, as_positive_float
+
+__all__ = [
+    "siglength",
+    "signature",
+    "signature_combine",
+    "multi_signature_combine",
+    "tensor_exp",
+    "tensor_log",
+    "tensor_inverse",
+]
+
+ArrayLike = Any
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _as_depth(depth: Any) -> int:
+    return as_int("depth", depth, minimum=1)
+
+
+def _as_dim(d: Any) -> int:
+    return as_int("d", d, minimum=1)
+
+
+def _as_jobs(n_jobs: Any) -> Optional[int]:
+    if n_jobs is None:
+        return None
+    v = as_int("n_jobs", n_jobs)
+    if v == -1:
+        return None
+    if v < 1:
+        raise ValueError(f"n_jobs: expected None, -1 or a positive integer, got {v}")
+    return v
+
+
+def _full_len(d: int, depth: int) -> int:
+    return 1 + siglength(d, depth)
+
+
+def _as_path(name: str, path: ArrayLike) -> np.ndarray:
+    arr = as_float_array(name, path)
+    if arr.ndim < 2:
+        raise ValueError(f"{name}: expected an array of shape (..., L, d) with at least 2 dimensions, got shape {arr.shape}")
+    if arr.shape[-2] < 1:
+        raise ValueError(f"{name}: expected at least one point (L >= 1), got shape {arr.shape}")
+    if arr.shape[-1] < 1:
+        raise ValueError(f"{name}: expected at least one channel (d >= 1), got shape {arr.shape}")
+    return arr
+
+
+def _as_tensor(name: str, x: ArrayLike, d: int, depth: int, scalar_term: bool) -> np.ndarray:
+    """``x`` of shape ``(..., S)`` (or ``(..., S+1)`` with the scalar) as a full-layout copy
+    of shape ``(..., S+1)``. The implied level-0 term is 1."""
+    arr = as_float_array(name, x)
+    want = siglength(d, depth) + (1 if scalar_term else 0)
+    if arr.ndim < 1 or arr.shape[-1] != want:
+        what = "1 + " if scalar_term else ""
+        raise ValueError(
+            f"{name}: expected shape (..., {want}) ({what}siglength(d={d}, depth={depth})), got shape {arr.shape}"
+        )
+    if scalar_term:
+        return np.array(arr, dtype=np.float64, copy=True)
+    out = np.empty(arr.shape[:-1] + (want + 1,), dtype=np.float64)
+    out[..., 0] = 1.0
+    out[..., 1:] = arr
+    return out
+
+
+def _check_bytes(what: str, *shape: int) -> None:
+    n = 8
+    for s in shape:
+        n *= int(s)
+    check_memory(what, n)
+
+
+# --------------------------------------------------------------------------------------
+# signatures
+
+
+def siglength(d: int, depth: int) -> int:
+    """Length ``d + d**2 + ... + d**depth`` of a depth-``depth`` signature of a ``d``-dimensional path.
+
+    Examples
+    --------
+    >>> import srnn_rs
+    >>> srnn_rs.siglength(2, 3)
+    14
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    return d * (d**depth - 1) // (d - 1) if d > 1 else depth
+
+
+def _transformed_dim(d: int, lead_lag: bool, time_aug: bool) -> int:
+    return d * (2 if lead_lag else 1) + (1 if time_aug else 0)
+
+
+def _prepare_path_args(
+    path: ArrayLike,
+    depth: Any,
+    basepoint: Any,
+    time_aug: Any,
+    lead_lag: Any,
+    end_time: Any,
+    n_jobs: Any,
+):
+    arr = _as_path("path", path)
+    depth = _as_depth(depth)
+    time_aug = _as_bool("time_aug", time_aug)
+    lead_lag = _as_bool("lead_lag", lead_lag)
+    if isinstance(end_time, bool) or not isinstance(end_time, numbers.Real) or not np.isfinite(float(end_time)):
+        raise TypeError(f"end_time: expected a finite real number, got {end_time!r}")
+    end_time = float(end_time)
+    jobs = _as_jobs(n_jobs)
+    batch_shape = arr.shape[:-2]
+    L, d = arr.shape[-2:]
+    B = int(np.prod(batch_shape, dtype=np.int64)) if batch_shape else 1
+    flat = arr.reshape(B, L, d)
+    if isinstance(basepoint, (bool, np.bool_)):
+        bp_mode, bp = (1 if basepoint else 0), None
+    elif basepoint is None:
+        bp_mode, bp = 0, None
+    else:
+        b = as_float_array("basepoint", basepoint)
+        if b.ndim == 0 or b.shape[-1] != d:
+            raise ValueError(f"basepoint: expected True, False or an array of shape (..., {d}), got shape {b.shape}")
+        try:
+            b = np.broadcast_to(b, batch_shape + (d,))
+        except ValueError:
+            raise ValueError(
+                f"basepoint: shape {b.shape} does not broadcast against the batch shape {batch_shape} of path"
+            ) from None
+        bp_mode, bp = 2, np.ascontiguousarray(b.reshape(B, d))
+    de = _transformed_dim(d, lead_lag, time_aug)
+    n_points = L + (1 if bp_mode else 0)
+    if lead_lag:
+        n_points = 2 * n_points - 1
+    return arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs
+
+
+def signature(
+    path: ArrayLike,
+    depth: int,
+    *,
+    stream: bool = False,
+    basepoint: Union[bool, ArrayLike] = False,
+    inverse: bool = False,
+    initial: Optional[ArrayLike] = None,
+    scalar_term: bool = False,
+    time_aug: bool = False,
+    lead_lag: bool = False,
+    end_time: float = 1.0,
+    n_jobs: Optional[int] = None,
+) -> np.ndarray:
+    """Truncated signature of piecewise-linear paths.
+
+    Parameters
+    ----------
+    path : array_like, shape (..., L, d)
+        Points of the path(s); float64 (other real dtypes are converted). Never modified.
+    depth : int
+        Truncation level, at least 1.
+    stream : bool, default False
+        If True return the signature of every prefix ``path[..., :k+1, :]``, shape
+        ``(..., L-1, S)`` (iisignature's ``format=2``).
+    basepoint : bool or array_like, default False
+        True prepends the origin to every path; an array of shape ``(d,)`` or
+        ``(..., d)`` prepends that point (as in signatory).
+    inverse : bool, default False
+        Return the inverse signature, i.e. the signature of the reversed path.
+    initial : array_like, shape (..., S), optional
+        Continue from this signature (Chen's identity): the result is
+        ``initial ⊗ S(path)``, or ``S(path)^{-1} ⊗ initial`` when ``inverse``, where
+        ``initial`` is then the inverse signature of the earlier path (as in signatory).
+    scalar_term : bool, default False
+        Include the level-0 term (in the output and in ``initial``).
+    time_aug : bool, default False
+        Add time, uniform on ``[0, end_time]``, as the last channel (as in pySigLib).
+    lead_lag : bool, default False
+        Apply the lead-lag transform, channels ``(lag, lead)`` as in pySigLib; applied
+        before ``time_aug`` and after ``basepoint``.
+    end_time : float, default 1.0
+        End of the time channel of ``time_aug``.
+    n_jobs : int, optional
+        Number of threads; None or -1 uses all.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(..., S)`` or ``(..., L-1, S)`` with ``S = siglength(d', depth)`` (+1 with
+        ``scalar_term``), ``d'`` the dimension after the transforms.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> srnn_rs.signature(np.array([[0.0, 0.0], [1.0, 2.0]]), 2)
+    array([1., 2., 0.5, 1., 1., 2.])
+    """
+    (arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs) = (
+        _prepare_path_args(path, depth, basepoint, time_aug, lead_lag, end_time, n_jobs)
+    )
+    stream = _as_bool("stream", stream)
+    inverse = _as_bool("inverse", inverse)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    S = siglength(de, depth)
+    width = S + (1 if scalar_term else 0)
+    rows = max(n_points - 1, 0) if stream else 1
+    _check_bytes("signature", B, rows, width)
+    init = None
+    if initial is not None:
+        full = _as_tensor("initial", initial, de, depth, scalar_term)
+        try:
+            full = np.broadcast_to(full, batch_shape + (S + 1,))
+        except ValueError:
+            raise ValueError(
+                f"initial: shape {np.shape(initial)} does not broadcast against the batch shape {batch_shape} of path"
+            ) from None
+        init = np.ascontiguousarray(full.reshape(B, S + 1))
+    out = _core._signature(
+        flat, depth, stream, inverse, scalar_term, bp_mode, bp, init, lead_lag, time_aug, end_time, jobs
+    )
+    if stream:
+        return out.reshape(batch_shape + (rows, width))
+    return out.reshape(batch_shape + (width,))
+
+
+# --------------------------------------------------------------------------------------
+# tensor algebra
+
+
+def _unary(name: str, op: str, x: ArrayLike, d: Any, depth: Any, scalar_term: Any, input_scalar: float) -> np.ndarray:
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    arr = as_float_array("x", x)
+    S = siglength(d, depth)
+    want = S + (1 if scalar_term else 0)
+    if arr.ndim < 1 or arr.shape[-1] != want:
+        raise ValueError(f"x: expected shape (..., {want}) for d={d}, depth={depth}, scalar_term={scalar_term}, got shape {arr.shape}")
+    batch_shape = arr.shape[:-1]
+    _check_bytes(name, int(np.prod(batch_shape, dtype=np.int64)), S + 1)
+    full = np.empty(batch_shape + (S + 1,))
+    if scalar_term:
+        full[...] = arr
+    else:
+        full[..., 0] = input_scalar
+        full[..., 1:] = arr
+    out = _core._tensor_unary(full.reshape(-1, S + 1), d, depth, op).reshape(batch_shape + (S + 1,))
+    return out if scalar_term else np.ascontiguousarray(out[..., 1:])
+
+
+def tensor_exp(x: ArrayLike, d: int, depth: int, *, scalar_term: bool = False) -> np.ndarray:
+    """Truncated tensor exponential ``exp(x) = sum_n x^{⊗n}/n!``.
+
+    ``x`` has shape ``(..., S)``, level 0 taken as 0 unless ``scalar_term`` (then ``(..., S+1)``).
+    The result's level 0 (1 when ``x`` has none) is returned only with ``scalar_term``.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> srnn_rs.tensor_exp(np.array([1.0, 2.0, 0, 0, 0, 0]), 2, 2)
+    array([1., 2., 0.5, 1., 1., 2.])
+    """
+    return _unary("tensor_exp", "exp", x, d, depth, scalar_term, 0.0)
+
+
+def tensor_log(x: ArrayLike, d: int, depth: int, *, scalar_term: bool = False) -> np.ndarray:
+    """Truncated tensor logarithm ``log(x) = sum_n (-1)^{n+1} (x-1)^{⊗n}/n``.
+
+    ``x`` has shape ``(..., S)`` with level 0 taken as 1 (or ``(..., S+1)`` with
+    ``scalar_term``; level 0 must then be positive).
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> srnn_rs.tensor_log(np.array([1., 2., 0.5, 1., 1., 2.]), 2, 2)
+    array([1., 2., 0., 0., 0., 0.])
+    """
+    return _unary("tensor_log", "log", x, d, depth, scalar_term, 1.0)
+
+
+def tensor_inverse(x: ArrayLike, d: int, depth: int, *, scalar_term: bool = False) -> np.ndarray:
+    """Multiplicative inverse in the truncated tensor algebra (level 0 taken as 1 unless
+    ``scalar_term``). For a signature this is the signature of the reversed path.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> srnn_rs.tensor_inverse(np.array([1., 2., 0.5, 1., 1., 2.]), 2, 2)
+    array([-1. , -2. ,  0.5,  1. ,  1. ,  2. ])
+    """
+    return _unary("tensor_inverse", "inverse", x, d, depth, scalar_term, 1.0)
+
+
+def signature_combine(a: ArrayLike, b: ArrayLike, d: int, depth: int, *, scalar_term: bool = False) -> np.ndarray:
+    """Tensor product ``a ⊗ b`` (Chen's identity: the signature of the concatenated paths).
+
+    ``a`` and ``b`` have shapes ``(..., S)`` that broadcast against each other; level 0 is 1
+    unless ``scalar_term`` (then ``(..., S+1)``).
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.random.default_rng(0).normal(size=(6, 2))
+    >>> s = srnn_rs.signature_combine(srnn_rs.signature(p[:3], 3), srnn_rs.signature(p[2:], 3), 2, 3)
+    >>> bool(np.allclose(s, srnn_rs.signature(p, 3)))
+    True
+    """
+    return multi_signature_combine([a, b], d, depth, scalar_term=scalar_term)
+
+
+def multi_signature_combine(
+    sigs: Union[Sequence[ArrayLike], ArrayLike], d: int, depth: int, *, scalar_term: bool = False
+) -> np.ndarray:
+    """Product ``sigs[0] ⊗ sigs[1] ⊗ … ⊗ sigs[k-1]`` of a sequence (or an array whose first
+    axis runs over the factors) of truncated tensors of shape ``(..., S)`` that broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.random.default_rng(0).normal(size=(7, 2))
+    >>> parts = [srnn_rs.signature(p[i:i + 3], 2) for i in (0, 2, 4)]
+    >>> bool(np.allclose(srnn_rs.multi_signature_combine(parts, 2, 2), srnn_rs.signature(p, 2)))
+    True
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    if isinstance(sigs, np.ndarray):
+        items = list(sigs)
+    else:
+        try:
+            items = list(sigs)
+        except TypeError:
+            raise TypeError(f"sigs: expected a sequence of arrays, got {type(sigs).__name__}") from None
+    if not items:
+        raise ValueError("sigs: expected at least one tensor, got none")
+    fulls = [_as_tensor(f"sigs[{i}]", x, d, depth, scalar_term) for i, x in enumerate(items)]
+    try:
+        batch_shape = np.broadcast_shapes(*(f.shape[:-1] for f in fulls))
+    except ValueError:
+        raise ValueError(f"sigs: batch shapes {[f.shape[:-1] for f in fulls]} do not broadcast") from None
+    S1 = siglength(d, depth) + 1
+    n = int(np.prod(batch_shape, dtype=np.int64)) if batch_shape else 1
+    _check_bytes("signature_combine", len(fulls) + 1, n, S1)
+    stack = np.empty((len(fulls), n, S1))
+    for i, f in enumerate(fulls):
+        stack[i] = np.broadcast_to(f, batch_shape + (S1,)).reshape(n, S1)
+    out = _core._tensor_mul_chain(stack, d, depth).reshape(batch_shape + (S1,))
+    return out if scalar_term else np.ascontiguousarray(out[..., 1:])

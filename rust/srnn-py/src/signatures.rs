@@ -1,5 +1,148 @@
-use pyo3::prelude::*;
+//! Bindings of `srnn_core::signatures`. Arguments arrive validated, C-contiguous and float64
+//! from `srnn_rs/signatures.py`; these wrappers only convert, release the GIL and map errors.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use numpy::ndarray::{Array2, Array3};
+use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use srnn_core::signatures::{self as sig, signature::Basepoint, tensor::Layout};
+
+use crate::runner::run_quick;
+
+fn slice<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+    name: &str,
+    a: &'a numpy::PyReadonlyArray<'_, T, D>,
+) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous array")))
+}
+
+/// Runs `f` on a pool of `n_jobs` threads, or on the global pool when `None`.
+fn with_jobs<T: Send>(
+    n_jobs: Option<usize>,
+    f: impl FnOnce() -> srnn_core::Result<T> + Send,
+) -> srnn_core::Result<T> {
+    match n_jobs {
+        None => f(),
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+    }
+}
+
+fn shape_err(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(format!("internal shape error: {e}"))
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, depth, stream, inverse, scalar_term, basepoint_mode, basepoint, initial, lead_lag, time_aug, end_time, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn _signature<'py>(
+    py: Python<'py>,
+    path: PyReadonlyArray3<'py, f64>,
+    depth: usize,
+    stream: bool,
+    inverse: bool,
+    scalar_term: bool,
+    basepoint_mode: u8,
+    basepoint: Option<PyReadonlyArray2<'py, f64>>,
+    initial: Option<PyReadonlyArray2<'py, f64>>,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: f64,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let (batch, len, d) = path.as_array().dim();
+    let p = slice("path", &path)?;
+    let bp_slice = match &basepoint {
+        Some(b) => Some(slice("basepoint", b)?),
+        None => None,
+    };
+    let basepoint = match (basepoint_mode, bp_slice) {
+        (0, _) => Basepoint::None,
+        (2, Some(b)) => Basepoint::Points(b),
+        _ => Basepoint::Origin,
+    };
+    let init = match &initial {
+        Some(i) => Some(slice("initial", i)?),
+        None => None,
+    };
+    let spec = sig::signature::PathSpec {
+        d,
+        basepoint,
+        lead_lag,
+        time_aug,
+        end_time,
+    };
+    let opts = sig::signature::SigOptions {
+        depth,
+        stream,
+        inverse,
+        scalar_term,
+    };
+    let rows = sig::signature::n_rows(&spec, len, stream);
+    let width = Layout::new(spec.d_out(), depth).sig_len() + usize::from(scalar_term);
+    let out = run_quick(py, |progress| {
+        with_jobs(n_jobs, || {
+            sig::signature::signature(p, batch, len, &spec, init, &opts, progress)
+        })
+    })?;
+    Ok(Array3::from_shape_vec((batch, rows, width), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// `op` is "exp", "log" or "inverse"; `x` is `(n, full)` in the full layout.
+#[pyfunction]
+fn _tensor_unary<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    d: usize,
+    depth: usize,
+    op: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let op = match op {
+        "exp" => sig::tensor::UnaryOp::Exp,
+        "log" => sig::tensor::UnaryOp::Log,
+        "inverse" => sig::tensor::UnaryOp::Inverse,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown tensor operation {op:?}"
+            )))
+        }
+    };
+    let n = x.as_array().dim().0;
+    let xs = slice("x", &x)?;
+    let lay = Layout::new(d, depth);
+    let full = lay.full_len();
+    let out = run_quick(py, |_| sig::tensor::batch_unary(&lay, xs, op))?;
+    Ok(Array2::from_shape_vec((n, full), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// Products `x[0] ⊗ x[1] ⊗ … ⊗ x[k-1]` of `(k, n, full)` tensors.
+#[pyfunction]
+fn _tensor_mul_chain<'py>(
+    py: Python<'py>,
+    xs: PyReadonlyArray3<'py, f64>,
+    d: usize,
+    depth: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (k, n, _) = xs.as_array().dim();
+    let s = slice("x", &xs)?;
+    let lay = Layout::new(d, depth);
+    let full = lay.full_len();
+    let out = run_quick(py, |_| sig::tensor::batch_mul_chain(&lay, s, k, n))?;
+    Ok(Array2::from_shape_vec((n, full), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(_tensor_unary, m)?)?;
+    m.add_function(wrap_pyfunction!(_tensor_mul_chain, m)?)?;
     Ok(())
 }

@@ -1,0 +1,467 @@
+//! Signatures of batches of piecewise-linear paths.
+
+use rayon::prelude::*;
+
+use super::tensor::{mul_exp_left, mul_into, permute, Layout};
+use crate::progress::Progress;
+use crate::{Error, Result};
+
+/// Segments per chunk when one path is split for parallel work and the chunks are joined by
+/// Chen's identity. A fixed size (not one derived from the thread count) keeps results
+/// bit-identical for any number of threads.
+pub const CHUNK: usize = 1024;
+
+/// What is prepended to every path before the transforms.
+#[derive(Debug, Clone, Copy)]
+pub enum Basepoint<'a> {
+    None,
+    Origin,
+    /// `(1, d)` shared by all paths or `(batch, d)`, flat.
+    Points(&'a [f64]),
+}
+
+/// How the raw points become the path whose signature is taken: optional basepoint, then
+/// the lead-lag transform (channels `(lag, lead)`, as in pySigLib), then time as the last
+/// channel, uniform on `[0, end_time]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PathSpec<'a> {
+    pub d: usize,
+    pub basepoint: Basepoint<'a>,
+    pub lead_lag: bool,
+    pub time_aug: bool,
+    pub end_time: f64,
+}
+
+impl<'a> PathSpec<'a> {
+    pub fn plain(d: usize) -> Self {
+        PathSpec {
+            d,
+            basepoint: Basepoint::None,
+            lead_lag: false,
+            time_aug: false,
+            end_time: 1.0,
+        }
+    }
+
+    /// Channels of the transformed path.
+    pub fn d_out(&self) -> usize {
+        self.d * if self.lead_lag { 2 } else { 1 } + usize::from(self.time_aug)
+    }
+
+    /// Points of the transformed path made from `len` raw points.
+    pub fn n_points(&self, len: usize) -> usize {
+        let p = len + usize::from(!matches!(self.basepoint, Basepoint::None));
+        if self.lead_lag && p > 0 {
+            2 * p - 1
+        } else {
+            p
+        }
+    }
+
+    fn basepoint_of(&self, path_index: usize) -> Option<&'a [f64]> {
+        match self.basepoint {
+            Basepoint::None | Basepoint::Origin => None,
+            Basepoint::Points(p) => {
+                if p.len() == self.d {
+                    Some(p)
+                } else {
+                    Some(&p[path_index * self.d..(path_index + 1) * self.d])
+                }
+            }
+        }
+    }
+
+    pub(crate) fn check(&self, batch: usize) -> Result<()> {
+        if let Basepoint::Points(p) = self.basepoint {
+            if p.len() != self.d && p.len() != batch * self.d {
+                return Err(Error::invalid(
+                    "basepoint",
+                    format!(
+                        "expected {} or {} values, got {}",
+                        self.d,
+                        batch * self.d,
+                        p.len()
+                    ),
+                ));
+            }
+        }
+        if self.time_aug && !self.end_time.is_finite() {
+            return Err(Error::invalid("end_time", "must be finite"));
+        }
+        Ok(())
+    }
+
+    /// Writes the transformed points of raw path `raw` (`len * d` values) into `out`.
+    pub fn points(&self, raw: &[f64], path_index: usize, out: &mut Vec<f64>) {
+        let d = self.d;
+        let len = raw.len() / d;
+        let has_bp = !matches!(self.basepoint, Basepoint::None);
+        let bp = self.basepoint_of(path_index);
+        let zero = vec![0.0; d];
+        let raw_pt = |j: usize| -> &[f64] {
+            if has_bp {
+                if j == 0 {
+                    bp.unwrap_or(&zero)
+                } else {
+                    &raw[(j - 1) * d..j * d]
+                }
+            } else {
+                &raw[j * d..(j + 1) * d]
+            }
+        };
+        let n = self.n_points(len);
+        let de = self.d_out();
+        out.clear();
+        out.reserve(n * de);
+        for i in 0..n {
+            if self.lead_lag {
+                out.extend_from_slice(raw_pt(i / 2));
+                out.extend_from_slice(raw_pt(i.div_ceil(2)));
+            } else {
+                out.extend_from_slice(raw_pt(i));
+            }
+            if self.time_aug {
+                let t = if n > 1 {
+                    self.end_time * i as f64 / (n - 1) as f64
+                } else {
+                    0.0
+                };
+                out.push(t);
+            }
+        }
+    }
+
+    /// Writes the increments of the transformed path (negated when `negate`) into `out`.
+    pub fn increments(
+        &self,
+        raw: &[f64],
+        path_index: usize,
+        negate: bool,
+        pts: &mut Vec<f64>,
+        out: &mut Vec<f64>,
+    ) {
+        self.points(raw, path_index, pts);
+        let de = self.d_out();
+        out.clear();
+        let n = pts.len() / de;
+        let s = if negate { -1.0 } else { 1.0 };
+        for i in 1..n {
+            for c in 0..de {
+                out.push(s * (pts[i * de + c] - pts[(i - 1) * de + c]));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SigOptions {
+    pub depth: usize,
+    pub stream: bool,
+    pub inverse: bool,
+    pub scalar_term: bool,
+}
+
+/// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
+pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+    crate::dispatch!(
+        fn run(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) -> () {
+            for z in incs.chunks_exact(lay.d) {
+                mul_exp_left::<FMA>(lay, t, z, buf);
+            }
+        }
+    )
+}
+
+pub fn scratch_len(lay: &Layout) -> usize {
+    2 * lay.pow[lay.depth.saturating_sub(1)].max(1)
+}
+
+/// The stored tensor `T` after all increments, starting from `start`: forward signatures are
+/// kept word-reversed (`T = rev(initial ⊗ S)`), inverse ones as they are
+/// (`T = S^{-1} ⊗ initial`); both evolve by left multiplication with `exp(±Δ)`.
+/// Long paths are cut into chunks computed in parallel and joined by Chen's identity.
+fn evolve(lay: &Layout, start: &[f64], incs: &[f64], buf: &mut [f64]) -> Vec<f64> {
+    let d = lay.d;
+    let n_seg = incs.len() / d.max(1);
+    let mut t = start.to_vec();
+    if n_seg <= CHUNK {
+        run_segments(lay, &mut t, incs, buf);
+        return t;
+    }
+    let parts: Vec<Vec<f64>> = incs
+        .par_chunks(CHUNK * d)
+        .map(|c| {
+            let mut tc = lay.identity();
+            let mut b = vec![0.0; scratch_len(lay)];
+            run_segments(lay, &mut tc, c, &mut b);
+            tc
+        })
+        .collect();
+    // T = T_last ⊗ … ⊗ T_first ⊗ start.
+    let mut acc = t;
+    let mut tmp = vec![0.0; lay.full_len()];
+    for p in &parts {
+        mul_into(lay, p, &acc, &mut tmp);
+        std::mem::swap(&mut acc, &mut tmp);
+    }
+    acc
+}
+
+/// Number of output rows per path (1 unless streaming).
+pub fn n_rows(spec: &PathSpec, len: usize, stream: bool) -> usize {
+    if stream {
+        spec.n_points(len).saturating_sub(1)
+    } else {
+        1
+    }
+}
+
+/// Signatures of `batch` paths of `len` points each (`paths`: `batch * len * d`, row-major).
+/// `initial` (full layout, `1` or `batch` tensors) is the signature to continue from.
+/// Returns `batch * rows * width` values, `width = S` or `S + 1` with `scalar_term`.
+pub fn signature(
+    paths: &[f64],
+    batch: usize,
+    len: usize,
+    spec: &PathSpec,
+    initial: Option<&[f64]>,
+    opts: &SigOptions,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
+    let d = spec.d;
+    super::check_dims(d, opts.depth)?;
+    spec.check(batch)?;
+    if paths.len() != batch * len * d {
+        return Err(Error::invalid(
+            "path",
+            format!("expected {} values, got {}", batch * len * d, paths.len()),
+        ));
+    }
+    let de = spec.d_out();
+    super::check_dims(de, opts.depth)?;
+    let lay = Layout::new(de, opts.depth);
+    let full = lay.full_len();
+    if let Some(init) = initial {
+        if init.len() != full && init.len() != batch * full {
+            return Err(Error::invalid(
+                "initial",
+                format!(
+                    "expected {} or {} values, got {}",
+                    full,
+                    batch * full,
+                    init.len()
+                ),
+            ));
+        }
+    }
+    let perm = lay.reversal_perm();
+    let width = if opts.scalar_term { full } else { full - 1 };
+    let skip = full - width;
+    let rows = n_rows(spec, len, opts.stream);
+    let per_path = rows * width;
+    let mut out = vec![0.0; batch * per_path];
+    if per_path == 0 {
+        return Ok(out);
+    }
+    progress.add_total(batch as u64);
+
+    // The starting tensor in the stored convention of `evolve`.
+    let start_of = |b: usize| -> Vec<f64> {
+        match initial {
+            None => lay.identity(),
+            Some(init) => {
+                let x = if init.len() == full {
+                    init
+                } else {
+                    &init[b * full..(b + 1) * full]
+                };
+                if opts.inverse {
+                    x.to_vec()
+                } else {
+                    let mut r = vec![0.0; full];
+                    permute(x, &perm, &mut r);
+                    r
+                }
+            }
+        }
+    };
+    let emit = |t: &[f64], row: &mut [f64], tmp: &mut [f64]| {
+        if opts.inverse {
+            row.copy_from_slice(&t[skip..]);
+        } else {
+            permute(t, &perm, tmp);
+            row.copy_from_slice(&tmp[skip..]);
+        }
+    };
+
+    out.par_chunks_mut(per_path).enumerate().try_for_each_init(
+        || {
+            (
+                Vec::new(),
+                Vec::new(),
+                vec![0.0; scratch_len(&lay)],
+                vec![0.0; full],
+            )
+        },
+        |(pts, incs, buf, tmp), (b, dst)| -> Result<()> {
+            progress.checkpoint()?;
+            let raw = &paths[b * len * d..(b + 1) * len * d];
+            spec.increments(raw, b, opts.inverse, pts, incs);
+            let mut t = start_of(b);
+            if opts.stream {
+                for (z, row) in incs.chunks_exact(de).zip(dst.chunks_exact_mut(width)) {
+                    run_segments(&lay, &mut t, z, buf);
+                    emit(&t, row, tmp);
+                }
+            } else {
+                let t = evolve(&lay, &t, incs, buf);
+                emit(&t, dst, tmp);
+            }
+            progress.advance(1);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tensor::{exp, inverse, mul};
+    use super::*;
+
+    fn sig(paths: &[f64], batch: usize, len: usize, d: usize, depth: usize) -> Vec<f64> {
+        let opts = SigOptions {
+            depth,
+            stream: false,
+            inverse: false,
+            scalar_term: true,
+        };
+        signature(
+            paths,
+            batch,
+            len,
+            &PathSpec::plain(d),
+            None,
+            &opts,
+            &Progress::new(),
+        )
+        .unwrap()
+    }
+
+    fn wiggly(len: usize, d: usize, seed: f64) -> Vec<f64> {
+        (0..len * d)
+            .map(|i| ((i as f64 * 0.37 + seed).sin() * 1.3 + (i as f64 * 0.011).cos()) * 0.4)
+            .collect()
+    }
+
+    fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+    }
+
+    #[test]
+    fn straight_line_is_exp_of_increment() {
+        let (d, depth) = (3, 5);
+        let lay = Layout::new(d, depth);
+        let path = [0.1, 0.2, -0.3, 1.0, -0.5, 0.7];
+        let mut z = vec![0.0; lay.full_len()];
+        for c in 0..d {
+            z[1 + c] = path[d + c] - path[c];
+        }
+        assert!(close(&sig(&path, 1, 2, d, depth), &exp(&lay, &z), 1e-14));
+    }
+
+    #[test]
+    fn chen_and_chunking_and_inverse() {
+        let (d, depth) = (2, 4);
+        let lay = Layout::new(d, depth);
+        let len = 3 * CHUNK + 17;
+        let p = wiggly(len, d, 0.3);
+        let whole = sig(&p, 1, len, d, depth);
+        let cut = 1500;
+        let a = sig(&p[..cut * d], 1, cut, d, depth);
+        let b = sig(&p[(cut - 1) * d..], 1, len - cut + 1, d, depth);
+        assert!(close(&whole, &mul(&lay, &a, &b), 1e-10));
+        let opts = SigOptions {
+            depth,
+            stream: false,
+            inverse: true,
+            scalar_term: true,
+        };
+        let inv = signature(
+            &p,
+            1,
+            len,
+            &PathSpec::plain(d),
+            None,
+            &opts,
+            &Progress::new(),
+        )
+        .unwrap();
+        assert!(close(&inv, &inverse(&lay, &whole).unwrap(), 1e-9));
+    }
+
+    #[test]
+    fn stream_last_row_is_signature_and_initial_continues() {
+        let (d, depth, len) = (3, 3, 20);
+        let p = wiggly(len, d, 1.0);
+        let opts = SigOptions {
+            depth,
+            stream: true,
+            inverse: false,
+            scalar_term: false,
+        };
+        let st = signature(
+            &p,
+            1,
+            len,
+            &PathSpec::plain(d),
+            None,
+            &opts,
+            &Progress::new(),
+        )
+        .unwrap();
+        let s = sig(&p, 1, len, d, depth);
+        let w = s.len() - 1;
+        assert_eq!(st.len(), (len - 1) * w);
+        assert!(close(&st[(len - 2) * w..], &s[1..], 1e-13));
+        let first = sig(&p[..8 * d], 1, 8, d, depth);
+        let opts = SigOptions {
+            depth,
+            stream: false,
+            inverse: false,
+            scalar_term: true,
+        };
+        let cont = signature(
+            &p[7 * d..],
+            1,
+            len - 7,
+            &PathSpec::plain(d),
+            Some(&first),
+            &opts,
+            &Progress::new(),
+        )
+        .unwrap();
+        assert!(close(&cont, &s, 1e-12));
+    }
+
+    #[test]
+    fn lead_lag_and_time_points() {
+        let spec = PathSpec {
+            d: 1,
+            basepoint: Basepoint::Origin,
+            lead_lag: true,
+            time_aug: true,
+            end_time: 2.0,
+        };
+        let mut pts = Vec::new();
+        spec.points(&[1.0, 3.0], 0, &mut pts);
+        // basepoint 0, then 1, 3: lag 0 0 1 1 3, lead 0 1 1 3 3, time 0 .5 1 1.5 2
+        assert_eq!(
+            pts,
+            vec![0., 0., 0., 0., 1., 0.5, 1., 1., 1., 1., 3., 1.5, 3., 3., 2.]
+        );
+    }
+}
