@@ -30,6 +30,12 @@ __all__ = [
     "tensor_exp",
     "tensor_log",
     "tensor_inverse",
+    "logsignature",
+    "logsiglength",
+    "lyndon_words",
+    "logsig_basis_labels",
+    "sig_to_logsig",
+    "logsig_to_sig",
 ]
 
 ArrayLike = Any
@@ -378,4 +384,194 @@ def multi_signature_combine(
     for i, f in enumerate(fulls):
         stack[i] = np.broadcast_to(f, batch_shape + (S1,)).reshape(n, S1)
     out = _core._tensor_mul_chain(stack, d, depth).reshape(batch_shape + (S1,))
+    return out if scalar_term else np.ascontiguousarray(out[..., 1:])
+
+
+# --------------------------------------------------------------------------------------
+# log-signatures
+
+_LOGSIG_MODES = ("lyndon", "expand", "words")
+
+
+def logsiglength(d: int, depth: int) -> int:
+    """Dimension of the free Lie algebra truncated at ``depth`` (Witt's formula): the number of
+    Lyndon words of length ``1..depth`` over ``d`` letters.
+
+    Examples
+    --------
+    >>> import srnn_rs
+    >>> srnn_rs.logsiglength(2, 4)
+    8
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    total = 0
+    for k in range(1, depth + 1):
+        total += sum(_mobius(q) * d ** (k // q) for q in range(1, k + 1) if k % q == 0) // k
+    return total
+
+
+def _mobius(n: int) -> int:
+    result, p = 1, 2
+    while p * p <= n:
+        if n % p == 0:
+            n //= p
+            if n % p == 0:
+                return 0
+            result = -result
+        p += 1
+    return -result if n > 1 else result
+
+
+def _check_logsig_size(d: int, depth: int) -> None:
+    # building the basis costs about 2^(k-1) terms per Lyndon word of length k
+    _check_bytes("the Lyndon basis", logsiglength(d, depth), 2 ** (depth - 1), 3)
+
+
+def lyndon_words(d: int, depth: int) -> list[tuple[int, ...]]:
+    """Lyndon words over the letters ``0..d-1`` of length ``1..depth``, ordered by length and
+    then lexicographically (the order of the log-signature coordinates).
+
+    Examples
+    --------
+    >>> import srnn_rs
+    >>> srnn_rs.lyndon_words(2, 3)
+    [(0,), (1,), (0, 1), (0, 0, 1), (0, 1, 1)]
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    _check_logsig_size(d, depth)
+    words, _ = _core._lyndon_words(d, depth)
+    return [tuple(int(c) for c in w) for w in words]
+
+
+def logsig_basis_labels(d: int, depth: int) -> list[str]:
+    """Bracket labels of the Lyndon basis (standard bracketing), letters numbered from 1;
+    the same strings as ``iisignature.basis(iisignature.prepare(d, depth))`` for ``d <= 9``
+    (iisignature prints ``?`` for letters above 9; here they are written as numbers).
+
+    Examples
+    --------
+    >>> import srnn_rs
+    >>> srnn_rs.logsig_basis_labels(2, 3)
+    ['1', '2', '[1,2]', '[1,[1,2]]', '[[1,2],2]']
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    _check_logsig_size(d, depth)
+    _, labels = _core._lyndon_words(d, depth)
+    return list(labels)
+
+
+def _logsig_width(d: int, depth: int, mode: str) -> int:
+    return siglength(d, depth) if mode == "expand" else logsiglength(d, depth)
+
+
+def logsignature(
+    path: ArrayLike,
+    depth: int,
+    *,
+    mode: str = "lyndon",
+    stream: bool = False,
+    basepoint: Union[bool, ArrayLike] = False,
+    inverse: bool = False,
+    time_aug: bool = False,
+    lead_lag: bool = False,
+    end_time: float = 1.0,
+    n_jobs: Optional[int] = None,
+) -> np.ndarray:
+    """Log-signature ``log S(path)`` of piecewise-linear paths.
+
+    Parameters
+    ----------
+    path : array_like, shape (..., L, d)
+    depth : int
+    mode : {"lyndon", "expand", "words"}
+        ``"lyndon"``: coordinates in the Lyndon basis of the free Lie algebra (standard
+        bracketing; the same numbers as iisignature's default ``logsig``, method "S"),
+        length :func:`logsiglength`. ``"expand"``: the tensor logarithm in the tensor
+        algebra (iisignature's "X"), length :func:`siglength`. ``"words"``: the tensor
+        logarithm read at the Lyndon words (signatory's "words").
+    stream, basepoint, inverse, time_aug, lead_lag, end_time, n_jobs
+        As in :func:`signature`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(..., W)`` or ``(..., L-1, W)`` with ``stream``.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> srnn_rs.logsignature(p, 2)
+    array([1. , 1. , 0.5])
+    """
+    (arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs) = (
+        _prepare_path_args(path, depth, basepoint, time_aug, lead_lag, end_time, n_jobs)
+    )
+    mode = as_choice("mode", mode, _LOGSIG_MODES)
+    stream = _as_bool("stream", stream)
+    inverse = _as_bool("inverse", inverse)
+    rows = max(n_points - 1, 0) if stream else 1
+    _check_bytes("logsignature", B, rows, siglength(de, depth) + 1)
+    if mode != "expand":
+        _check_logsig_size(de, depth)
+    width = _logsig_width(de, depth, mode)
+    out = _core._logsignature(flat, depth, mode, stream, inverse, bp_mode, bp, lead_lag, time_aug, end_time, jobs)
+    if stream:
+        return out.reshape(batch_shape + (rows, width))
+    return out.reshape(batch_shape + (width,))
+
+
+def sig_to_logsig(sig: ArrayLike, d: int, depth: int, *, mode: str = "lyndon", scalar_term: bool = False) -> np.ndarray:
+    """Log-signature coordinates (see :func:`logsignature` for ``mode``) of signatures
+    ``sig`` of shape ``(..., S)`` (``(..., S+1)`` with ``scalar_term``).
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.random.default_rng(0).normal(size=(5, 2))
+    >>> bool(np.allclose(srnn_rs.sig_to_logsig(srnn_rs.signature(p, 3), 2, 3), srnn_rs.logsignature(p, 3)))
+    True
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    mode = as_choice("mode", mode, _LOGSIG_MODES)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    full = _as_tensor("sig", sig, d, depth, scalar_term)
+    if mode != "expand":
+        _check_logsig_size(d, depth)
+    batch_shape = full.shape[:-1]
+    out = _core._sig_to_logsig(full.reshape(-1, full.shape[-1]), d, depth, mode)
+    return out.reshape(batch_shape + (out.shape[-1],))
+
+
+def logsig_to_sig(
+    logsig: ArrayLike, d: int, depth: int, *, mode: str = "lyndon", scalar_term: bool = False
+) -> np.ndarray:
+    """Signatures ``exp(ℓ)`` of the Lie elements ``ℓ`` with the given log-signature
+    coordinates (shape ``(..., W)``, ``mode`` as in :func:`logsignature`).
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.random.default_rng(0).normal(size=(5, 2))
+    >>> bool(np.allclose(srnn_rs.logsig_to_sig(srnn_rs.logsignature(p, 3), 2, 3), srnn_rs.signature(p, 3)))
+    True
+    """
+    d = _as_dim(d)
+    depth = _as_depth(depth)
+    mode = as_choice("mode", mode, _LOGSIG_MODES)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    if mode != "expand":
+        _check_logsig_size(d, depth)
+    width = _logsig_width(d, depth, mode)
+    arr = as_float_array("logsig", logsig)
+    if arr.ndim < 1 or arr.shape[-1] != width:
+        raise ValueError(f"logsig: expected shape (..., {width}) for d={d}, depth={depth}, mode={mode!r}, got shape {arr.shape}")
+    batch_shape = arr.shape[:-1]
+    n = int(np.prod(batch_shape, dtype=np.int64)) if batch_shape else 1
+    _check_bytes("logsig_to_sig", n, siglength(d, depth) + 1)
+    out = _core._logsig_to_sig(arr.reshape(n, width), d, depth, mode).reshape(batch_shape + (-1,))
     return out if scalar_term else np.ascontiguousarray(out[..., 1:])

@@ -5,6 +5,7 @@ use numpy::ndarray::{Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use srnn_core::signatures::logsig::{LogSigMode, LogSigPlan};
 use srnn_core::signatures::{self as sig, signature::Basepoint, tensor::Layout};
 
 use crate::runner::run_quick;
@@ -140,7 +141,127 @@ fn _tensor_mul_chain<'py>(
         .into_pyarray(py))
 }
 
+fn logsig_mode(mode: &str) -> PyResult<LogSigMode> {
+    match mode {
+        "lyndon" => Ok(LogSigMode::Lyndon),
+        "expand" => Ok(LogSigMode::Expand),
+        "words" => Ok(LogSigMode::Words),
+        _ => Err(PyValueError::new_err(format!(
+            "mode: expected 'lyndon', 'expand' or 'words', got {mode:?}"
+        ))),
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, depth, mode, stream, inverse, basepoint_mode, basepoint, lead_lag, time_aug, end_time, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn _logsignature<'py>(
+    py: Python<'py>,
+    path: PyReadonlyArray3<'py, f64>,
+    depth: usize,
+    mode: &str,
+    stream: bool,
+    inverse: bool,
+    basepoint_mode: u8,
+    basepoint: Option<PyReadonlyArray2<'py, f64>>,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: f64,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let mode = logsig_mode(mode)?;
+    let (batch, len, d) = path.as_array().dim();
+    let p = slice("path", &path)?;
+    let bp_slice = match &basepoint {
+        Some(b) => Some(slice("basepoint", b)?),
+        None => None,
+    };
+    let basepoint = match (basepoint_mode, bp_slice) {
+        (0, _) => Basepoint::None,
+        (2, Some(b)) => Basepoint::Points(b),
+        _ => Basepoint::Origin,
+    };
+    let spec = sig::signature::PathSpec {
+        d,
+        basepoint,
+        lead_lag,
+        time_aug,
+        end_time,
+    };
+    let opts = sig::signature::SigOptions {
+        depth,
+        stream,
+        inverse,
+        scalar_term: true,
+    };
+    let rows = sig::signature::n_rows(&spec, len, stream);
+    let de = spec.d_out();
+    let plan = LogSigPlan::cached(de, depth);
+    let width = plan.width(mode);
+    let out = run_quick(py, |progress| {
+        with_jobs(n_jobs, || {
+            let s = sig::signature::signature(p, batch, len, &spec, None, &opts, progress)?;
+            sig::logsig::sig_to_logsig(&plan, &s, mode)
+        })
+    })?;
+    Ok(Array3::from_shape_vec((batch, rows, width), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// `(n, full)` signatures → `(n, width)` log-signature coordinates.
+#[pyfunction]
+fn _sig_to_logsig<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    d: usize,
+    depth: usize,
+    mode: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let mode = logsig_mode(mode)?;
+    let n = x.as_array().dim().0;
+    let xs = slice("sig", &x)?;
+    let plan = LogSigPlan::cached(d, depth);
+    let width = plan.width(mode);
+    let out = run_quick(py, |_| sig::logsig::sig_to_logsig(&plan, xs, mode))?;
+    Ok(Array2::from_shape_vec((n, width), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// `(n, width)` log-signature coordinates → `(n, full)` signatures.
+#[pyfunction]
+fn _logsig_to_sig<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    d: usize,
+    depth: usize,
+    mode: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let mode = logsig_mode(mode)?;
+    let n = x.as_array().dim().0;
+    let xs = slice("logsig", &x)?;
+    let plan = LogSigPlan::cached(d, depth);
+    let full = plan.lay.full_len();
+    let out = run_quick(py, |_| sig::logsig::logsig_to_sig(&plan, xs, mode))?;
+    Ok(Array2::from_shape_vec((n, full), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// Lyndon words (0-based letters) and their bracket labels.
+#[pyfunction]
+fn _lyndon_words(d: usize, depth: usize) -> (Vec<Vec<u16>>, Vec<String>) {
+    let words = sig::logsig::lyndon_words(d, depth);
+    let labels = words.iter().map(|w| sig::logsig::label(w)).collect();
+    (words, labels)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_logsignature, m)?)?;
+    m.add_function(wrap_pyfunction!(_sig_to_logsig, m)?)?;
+    m.add_function(wrap_pyfunction!(_logsig_to_sig, m)?)?;
+    m.add_function(wrap_pyfunction!(_lyndon_words, m)?)?;
     m.add_function(wrap_pyfunction!(_signature, m)?)?;
     m.add_function(wrap_pyfunction!(_tensor_unary, m)?)?;
     m.add_function(wrap_pyfunction!(_tensor_mul_chain, m)?)?;
