@@ -1,14 +1,15 @@
 //! Bindings of `srnn_core::signatures`. Arguments arrive validated, C-contiguous and float64
 //! from `srnn_rs/signatures.py`; these wrappers only convert, release the GIL and map errors.
 
-use numpy::ndarray::{Array2, Array3};
+use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use srnn_core::signatures::kernel::StaticKernel;
 use srnn_core::signatures::logsig::{LogSigMode, LogSigPlan};
 use srnn_core::signatures::{self as sig, signature::Basepoint, tensor::Layout};
 
-use crate::runner::run_quick;
+use crate::runner::{run_interruptible, run_quick};
 
 fn slice<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
     name: &str,
@@ -257,7 +258,75 @@ fn _lyndon_words(d: usize, depth: usize) -> (Vec<Vec<u16>>, Vec<String>) {
     (words, labels)
 }
 
+fn static_kernel(name: &str, sigma: f64) -> PyResult<StaticKernel> {
+    match name {
+        "linear" => Ok(StaticKernel::Linear),
+        "rbf" => Ok(StaticKernel::Rbf { sigma }),
+        _ => Err(PyValueError::new_err(format!(
+            "static_kernel: expected 'linear' or 'rbf', got {name:?}"
+        ))),
+    }
+}
+
+fn slices<'a>(name: &str, v: &'a [PyReadonlyArray2<'_, f64>]) -> PyResult<Vec<&'a [f64]>> {
+    v.iter().map(|a| slice(name, a)).collect()
+}
+
+/// Signature kernels between the paths `x[i]` (each `(L_i, d)`) and `y[j]`: the Gram matrix
+/// `(len(x), len(y))` (of `x` with itself when `y` is None), or with `pairwise` the vector
+/// `k(x[i], y[i])`. Truncated when `depth` is given, else by the Goursat PDE.
+#[pyfunction]
+#[pyo3(signature = (x, y, d, depth, dyadic_order, static_kernel, sigma, pairwise, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn _sig_kernel<'py>(
+    py: Python<'py>,
+    x: Vec<PyReadonlyArray2<'py, f64>>,
+    y: Option<Vec<PyReadonlyArray2<'py, f64>>>,
+    d: usize,
+    depth: Option<usize>,
+    dyadic_order: u32,
+    static_kernel: &str,
+    sigma: f64,
+    pairwise: bool,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let sk = self::static_kernel(static_kernel, sigma)?;
+    let xs = slices("x", &x)?;
+    let ys = match &y {
+        Some(y) => Some(slices("y", y)?),
+        None => None,
+    };
+    let (nx, ny) = (xs.len(), ys.as_ref().map_or(xs.len(), |v| v.len()));
+    let out = run_interruptible(py, None, |progress| {
+        with_jobs(n_jobs, || match (depth, pairwise) {
+            (Some(depth), _) => {
+                sig::kernel::truncated(&xs, ys.as_deref(), d, depth, pairwise, progress)
+            }
+            (None, true) => sig::kernel::pde_pairwise(
+                &xs,
+                ys.as_deref().unwrap_or(&xs),
+                d,
+                dyadic_order,
+                sk,
+                progress,
+            ),
+            (None, false) => {
+                sig::kernel::pde_gram(&xs, ys.as_deref(), d, dyadic_order, sk, progress)
+            }
+        })
+    })?;
+    if pairwise {
+        Ok(Array1::from_vec(out).into_pyarray(py).into_any())
+    } else {
+        Ok(Array2::from_shape_vec((nx, ny), out)
+            .map_err(shape_err)?
+            .into_pyarray(py)
+            .into_any())
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_sig_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(_logsignature, m)?)?;
     m.add_function(wrap_pyfunction!(_sig_to_logsig, m)?)?;
     m.add_function(wrap_pyfunction!(_logsig_to_sig, m)?)?;

@@ -324,6 +324,44 @@ pub fn signature(
     Ok(out)
 }
 
+/// Full-layout signatures of plain paths of varying lengths (`paths[i]`: `L_i * d` values),
+/// `paths.len() * full_len` values.
+pub fn signature_ragged(
+    paths: &[&[f64]],
+    d: usize,
+    depth: usize,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
+    super::check_dims(d, depth)?;
+    if let Some(p) = paths.iter().find(|p| p.len() % d != 0 || p.is_empty()) {
+        return Err(Error::invalid(
+            "path",
+            format!(
+                "each path needs a positive multiple of d = {d} values, got {}",
+                p.len()
+            ),
+        ));
+    }
+    let lay = Layout::new(d, depth);
+    let full = lay.full_len();
+    let perm = lay.reversal_perm();
+    let spec = PathSpec::plain(d);
+    let mut out = vec![0.0; paths.len() * full];
+    out.par_chunks_mut(full)
+        .zip(paths.par_iter())
+        .try_for_each_init(
+            || (Vec::new(), Vec::new(), vec![0.0; scratch_len(&lay)]),
+            |(pts, incs, buf), (dst, raw)| -> Result<()> {
+                progress.checkpoint()?;
+                spec.increments(raw, 0, false, pts, incs);
+                let t = evolve(&lay, &lay.identity(), incs, buf);
+                permute(&t, &perm, dst);
+                Ok(())
+            },
+        )?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tensor::{exp, inverse, mul};
