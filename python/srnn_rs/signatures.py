@@ -25,6 +25,7 @@ from ._validate import as_choice, as_float_array, as_int, as_positive_float
 __all__ = [
     "siglength",
     "signature",
+    "signature_backprop",
     "signature_combine",
     "multi_signature_combine",
     "tensor_exp",
@@ -233,7 +234,7 @@ def signature(
     --------
     >>> import numpy as np, srnn_rs
     >>> srnn_rs.signature(np.array([[0.0, 0.0], [1.0, 2.0]]), 2)
-    array([1., 2., 0.5, 1., 1., 2.])
+    array([1. , 2. , 0.5, 1. , 1. , 2. ])
     """
     (arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs) = (
         _prepare_path_args(path, depth, basepoint, time_aug, lead_lag, end_time, n_jobs)
@@ -261,6 +262,60 @@ def signature(
     if stream:
         return out.reshape(batch_shape + (rows, width))
     return out.reshape(batch_shape + (width,))
+
+
+def signature_backprop(
+    grad: ArrayLike,
+    path: ArrayLike,
+    depth: int,
+    *,
+    basepoint: Union[bool, ArrayLike] = False,
+    inverse: bool = False,
+    scalar_term: bool = False,
+    time_aug: bool = False,
+    lead_lag: bool = False,
+    end_time: float = 1.0,
+    n_jobs: Optional[int] = None,
+) -> np.ndarray:
+    """Vector-Jacobian product of :func:`signature`: the gradient of
+    ``sum(grad * signature(path, depth, ...))`` with respect to ``path``.
+
+    Parameters
+    ----------
+    grad : array_like, shape (..., S)
+        Cotangent of the signature (``S + 1`` entries with ``scalar_term``); batch shape as
+        ``path``'s.
+    path : array_like, shape (..., L, d)
+    depth, basepoint, inverse, scalar_term, time_aug, lead_lag, end_time, n_jobs
+        As in :func:`signature` (the gradient is with respect to ``path`` only, not to an
+        array ``basepoint``). ``stream`` and ``initial`` are not supported.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., L, d)
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.array([[0.0, 0.0], [1.0, 2.0]])
+    >>> srnn_rs.signature_backprop(np.array([1.0, 0, 0, 0, 0, 0]), p, 2)
+    array([[-1.,  0.],
+           [ 1.,  0.]])
+    """
+    (arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs) = (
+        _prepare_path_args(path, depth, basepoint, time_aug, lead_lag, end_time, n_jobs)
+    )
+    inverse = _as_bool("inverse", inverse)
+    scalar_term = _as_bool("scalar_term", scalar_term)
+    width = siglength(de, depth) + (1 if scalar_term else 0)
+    g = as_float_array("grad", grad)
+    if g.shape != batch_shape + (width,):
+        raise ValueError(f"grad: expected shape {batch_shape + (width,)} (the signature's shape), got {g.shape}")
+    _check_bytes("signature_backprop", B, L * d + 6 * (width + 1))
+    out = _core._signature_backprop(
+        g.reshape(B, width), flat, depth, inverse, scalar_term, bp_mode, bp, lead_lag, time_aug, end_time, jobs
+    )
+    return out.reshape(arr.shape)
 
 
 # --------------------------------------------------------------------------------------
@@ -298,7 +353,7 @@ def tensor_exp(x: ArrayLike, d: int, depth: int, *, scalar_term: bool = False) -
     --------
     >>> import numpy as np, srnn_rs
     >>> srnn_rs.tensor_exp(np.array([1.0, 2.0, 0, 0, 0, 0]), 2, 2)
-    array([1., 2., 0.5, 1., 1., 2.])
+    array([1. , 2. , 0.5, 1. , 1. , 2. ])
     """
     return _unary("tensor_exp", "exp", x, d, depth, scalar_term, 0.0)
 

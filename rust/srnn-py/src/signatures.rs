@@ -325,7 +325,65 @@ fn _sig_kernel<'py>(
     }
 }
 
+/// Gradient of `<grad, signature(path)>` with respect to `path`, `(batch, L, d)`.
+#[pyfunction]
+#[pyo3(signature = (grad, path, depth, inverse, scalar_term, basepoint_mode, basepoint, lead_lag, time_aug, end_time, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn _signature_backprop<'py>(
+    py: Python<'py>,
+    grad: PyReadonlyArray2<'py, f64>,
+    path: PyReadonlyArray3<'py, f64>,
+    depth: usize,
+    inverse: bool,
+    scalar_term: bool,
+    basepoint_mode: u8,
+    basepoint: Option<PyReadonlyArray2<'py, f64>>,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: f64,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let (batch, len, d) = path.as_array().dim();
+    let p = slice("path", &path)?;
+    let g = slice("grad", &grad)?;
+    let bp_slice = match &basepoint {
+        Some(b) => Some(slice("basepoint", b)?),
+        None => None,
+    };
+    let basepoint = match (basepoint_mode, bp_slice) {
+        (0, _) => Basepoint::None,
+        (2, Some(b)) => Basepoint::Points(b),
+        _ => Basepoint::Origin,
+    };
+    let spec = sig::signature::PathSpec {
+        d,
+        basepoint,
+        lead_lag,
+        time_aug,
+        end_time,
+    };
+    let out = run_quick(py, |progress| {
+        with_jobs(n_jobs, || {
+            sig::backprop::signature_backprop(
+                g,
+                p,
+                batch,
+                len,
+                &spec,
+                depth,
+                inverse,
+                scalar_term,
+                progress,
+            )
+        })
+    })?;
+    Ok(Array3::from_shape_vec((batch, len, d), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_signature_backprop, m)?)?;
     m.add_function(wrap_pyfunction!(_sig_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(_logsignature, m)?)?;
     m.add_function(wrap_pyfunction!(_sig_to_logsig, m)?)?;

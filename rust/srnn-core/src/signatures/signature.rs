@@ -131,6 +131,32 @@ impl<'a> PathSpec<'a> {
         }
     }
 
+    /// Adjoint of [`Self::points`]: accumulates gradients with respect to the transformed
+    /// points (`n_points(len) * d_out` values) into gradients with respect to the `len` raw
+    /// points (`out`, overwritten). A basepoint's own gradient is dropped.
+    pub fn points_adjoint(&self, g_pts: &[f64], len: usize, out: &mut [f64]) {
+        let d = self.d;
+        let de = self.d_out();
+        let has_bp = usize::from(!matches!(self.basepoint, Basepoint::None));
+        out.fill(0.0);
+        let mut add = |j: usize, g: &[f64]| {
+            if j >= has_bp {
+                let r = j - has_bp;
+                for (o, &v) in out[r * d..(r + 1) * d].iter_mut().zip(g) {
+                    *o += v;
+                }
+            }
+        };
+        for (i, g) in g_pts.chunks_exact(de).enumerate().take(self.n_points(len)) {
+            if self.lead_lag {
+                add(i / 2, &g[..d]);
+                add(i.div_ceil(2), &g[d..2 * d]);
+            } else {
+                add(i, &g[..d]);
+            }
+        }
+    }
+
     /// Writes the increments of the transformed path (negated when `negate`) into `out`.
     pub fn increments(
         &self,
