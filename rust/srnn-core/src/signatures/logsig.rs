@@ -210,7 +210,8 @@ impl LogSigPlan {
 
     /// A shared plan for `(d, depth)`, built once per process.
     pub fn cached(d: usize, depth: usize) -> Arc<LogSigPlan> {
-        static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Arc<LogSigPlan>>>> = OnceLock::new();
+        type Cache = Mutex<HashMap<(usize, usize), Arc<LogSigPlan>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
         if let Some(p) = cache
             .lock()

@@ -8,6 +8,7 @@
 
 pub mod backprop;
 pub mod kernel;
+pub mod lanes;
 pub mod logsig;
 pub mod signature;
 pub mod tensor;

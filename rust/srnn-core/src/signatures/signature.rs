@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use super::lanes::{extract, insert, run_segments_lanes, W};
 use super::tensor::{mul_exp_left, mul_into, permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -320,6 +321,86 @@ pub fn signature(
         }
     };
 
+    if batch >= W {
+        let n_seg = spec.n_points(len).saturating_sub(1);
+        let group = W * per_path;
+        out.par_chunks_mut(group).enumerate().try_for_each_init(
+            || {
+                (
+                    Vec::new(),
+                    Vec::new(),
+                    vec![[0.0; W]; scratch_len(&lay)],
+                    vec![0.0; full],
+                    vec![0.0; full],
+                )
+            },
+            |(pts, incs, buf, tmp, tmp2), (g, dst)| -> Result<()> {
+                progress.checkpoint()?;
+                let b0 = g * W;
+                let nb = dst.len() / per_path;
+                let mut lane_incs = vec![[0.0; W]; n_seg * de];
+                let mut t = vec![[0.0; W]; full];
+                for l in 0..W {
+                    if l < nb {
+                        let b = b0 + l;
+                        spec.increments(
+                            &paths[b * len * d..(b + 1) * len * d],
+                            b,
+                            opts.inverse,
+                            pts,
+                            incs,
+                        );
+                        insert(incs, l, &mut lane_incs);
+                        insert(&start_of(b), l, &mut t);
+                    } else {
+                        t[0][l] = 1.0;
+                    }
+                }
+                if opts.stream {
+                    for (step, zs) in lane_incs.chunks_exact(de).enumerate() {
+                        run_segments_lanes(&lay, &mut t, zs, buf);
+                        for l in 0..nb {
+                            extract(&t, l, tmp);
+                            let at = l * per_path + step * width;
+                            emit(tmp, &mut dst[at..at + width], tmp2);
+                        }
+                    }
+                } else if n_seg <= CHUNK {
+                    run_segments_lanes(&lay, &mut t, &lane_incs, buf);
+                    for l in 0..nb {
+                        extract(&t, l, tmp);
+                        emit(tmp, &mut dst[l * per_path..(l + 1) * per_path], tmp2);
+                    }
+                } else {
+                    // The same chunking and joining order as `evolve`.
+                    let mut acc: Vec<Vec<f64>> = (0..nb)
+                        .map(|l| {
+                            let mut v = vec![0.0; full];
+                            extract(&t, l, &mut v);
+                            v
+                        })
+                        .collect();
+                    for chunk in lane_incs.chunks(CHUNK * de) {
+                        let mut tc = vec![[0.0; W]; full];
+                        tc[0] = [1.0; W];
+                        run_segments_lanes(&lay, &mut tc, chunk, buf);
+                        for (l, a) in acc.iter_mut().enumerate() {
+                            extract(&tc, l, tmp);
+                            mul_into(&lay, tmp, a, tmp2);
+                            a.copy_from_slice(tmp2);
+                        }
+                    }
+                    for (l, a) in acc.iter().enumerate() {
+                        emit(a, &mut dst[l * per_path..(l + 1) * per_path], tmp2);
+                    }
+                }
+                progress.advance(nb as u64);
+                Ok(())
+            },
+        )?;
+        return Ok(out);
+    }
+
     out.par_chunks_mut(per_path).enumerate().try_for_each_init(
         || {
             (
@@ -509,6 +590,49 @@ mod tests {
         )
         .unwrap();
         assert!(close(&cont, &s, 1e-12));
+    }
+
+    #[test]
+    fn lane_batches_are_bit_identical_to_single_paths() {
+        let (d, depth) = (3, 4);
+        for (len, stream) in [(30, false), (30, true), (CHUNK + 300, false)] {
+            let batch = W + 3;
+            let p: Vec<f64> = (0..batch).flat_map(|b| wiggly(len, d, b as f64)).collect();
+            for inverse in [false, true] {
+                let opts = SigOptions {
+                    depth,
+                    stream,
+                    inverse,
+                    scalar_term: true,
+                };
+                let spec = PathSpec {
+                    d,
+                    basepoint: Basepoint::Origin,
+                    lead_lag: false,
+                    time_aug: true,
+                    end_time: 1.0,
+                };
+                let all = signature(&p, batch, len, &spec, None, &opts, &Progress::new()).unwrap();
+                let per = all.len() / batch;
+                for b in [0, W - 1, W, batch - 1] {
+                    let one = signature(
+                        &p[b * len * d..(b + 1) * len * d],
+                        1,
+                        len,
+                        &spec,
+                        None,
+                        &opts,
+                        &Progress::new(),
+                    )
+                    .unwrap();
+                    assert_eq!(
+                        one,
+                        all[b * per..(b + 1) * per],
+                        "len {len} stream {stream} path {b}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
