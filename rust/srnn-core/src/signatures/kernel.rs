@@ -48,15 +48,17 @@ fn cell_increments(
     out.clear();
     match sk {
         StaticKernel::Linear => {
+            grid.clear();
+            grid.extend((0..(ly - 1) * d).map(|k| y[k + d] - y[k]));
+            let mut dx = vec![0.0; d];
             for i in 0..lx - 1 {
-                for j in 0..ly - 1 {
-                    let mut s = 0.0;
-                    for c in 0..d {
-                        s += (x[(i + 1) * d + c] - x[i * d + c])
-                            * (y[(j + 1) * d + c] - y[j * d + c]);
-                    }
-                    out.push(s);
+                for (c, v) in dx.iter_mut().enumerate() {
+                    *v = x[(i + 1) * d + c] - x[i * d + c];
                 }
+                out.extend(
+                    grid.chunks_exact(d)
+                        .map(|dy| dy.iter().zip(&dx).map(|(a, b)| a * b).sum::<f64>()),
+                );
             }
         }
         StaticKernel::Rbf { sigma } => {
@@ -83,56 +85,240 @@ fn cell_increments(
     }
 }
 
+/// Pairs solved together, one per vector lane: the scheme's recursion along a row is a
+/// serial chain, so independent pairs side by side are what fills the vector units.
+const PW: usize = 8;
+type PLane = [f64; PW];
+
 #[derive(Default)]
 struct Scratch {
     inc: Vec<f64>,
     grid: Vec<f64>,
-    prev: Vec<f64>,
-    cur: Vec<f64>,
+    dx: Vec<PLane>,
+    dy: Vec<PLane>,
+    table: Vec<PLane>,
+    row: Vec<PLane>,
 }
 
-fn pde_pair(x: &[f64], y: &[f64], d: usize, order: u32, sk: StaticKernel, s: &mut Scratch) -> f64 {
-    let (lx, ly) = (x.len() / d, y.len() / d);
-    if lx < 2 || ly < 2 {
-        return 1.0;
-    }
-    cell_increments(x, y, d, sk, &mut s.inc, &mut s.grid);
-    let r = 1usize << order;
-    let scale = 1.0 / (r * r) as f64;
-    let (nx, ny) = ((lx - 1) * r, (ly - 1) * r);
-    s.prev.clear();
-    s.prev.resize(ny + 1, 1.0);
-    s.cur.clear();
-    s.cur.resize(ny + 1, 1.0);
-    let cols = ly - 1;
-    // Per coarse cell, the scheme's two coefficients `1 + inc/2 + inc²/12` and `1 - inc²/12`.
-    s.grid.clear();
-    s.grid.extend(s.inc.iter().flat_map(|&g| {
-        let inc = g * scale;
-        let i2 = inc * inc * (1.0 / 12.0);
-        [1.0 + 0.5 * inc + i2, 1.0 - i2]
-    }));
-    for a in 0..nx {
-        let coef = &s.grid[2 * (a / r) * cols..2 * (a / r + 1) * cols];
-        let (prev, cur) = (&s.prev, &mut s.cur);
-        cur[0] = 1.0;
-        let mut left = 1.0;
-        let mut diag = prev[0];
+/// Where the static-kernel increment of coarse cell `(i, j)` comes from: for the linear
+/// kernel `<dx_i, dy_j>` is formed inside the solve (it is independent of the serial
+/// recursion, so it costs no extra latency); otherwise a precomputed table.
+#[derive(Clone, Copy)]
+enum Incs<'a> {
+    Linear {
+        dx: &'a [PLane],
+        dy: &'a [PLane],
+        d: usize,
+    },
+    Table(&'a [PLane]),
+}
+
+/// The explicit scheme `K[a+1][b+1] = (K[a+1][b] + K[a][b+1]) (1 + g/2 + g²/12) - K[a][b] (1 - g²/12)`,
+/// `g` the cell increment over `4^order`, swept row by row in place.
+fn solve_generic(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    let ny = cols * r;
+    row.clear();
+    row.resize(ny + 1, [1.0; PW]);
+    let (h, t) = (0.5 * scale, scale * scale / 12.0);
+    for a in 0..rows * r {
+        let i = a / r;
+        let mut left = [1.0; PW];
+        let mut diag = row[0];
         let mut b = 0;
-        for ab in coef.chunks_exact(2) {
-            let (ca, cb) = (ab[0], ab[1]);
+        for j in 0..cols {
+            let mut g = [0.0; PW];
+            match incs {
+                Incs::Linear { dx, dy, d } => {
+                    for c in 0..d {
+                        for l in 0..PW {
+                            g[l] += dx[i * d + c][l] * dy[j * d + c][l];
+                        }
+                    }
+                }
+                Incs::Table(tab) => g = tab[i * cols + j],
+            }
+            let (mut ca, mut cb) = ([0.0; PW], [0.0; PW]);
+            for l in 0..PW {
+                let i2 = g[l] * g[l] * t;
+                ca[l] = 1.0 + g[l] * h + i2;
+                cb[l] = 1.0 - i2;
+            }
             for _ in 0..r {
-                let up = prev[b + 1];
-                let v = (left + up) * ca - diag * cb;
-                cur[b + 1] = v;
+                let up = row[b + 1];
+                let mut v = [0.0; PW];
+                for l in 0..PW {
+                    v[l] = (left[l] + up[l]) * ca[l] - diag[l] * cb[l];
+                }
+                row[b + 1] = v;
                 left = v;
                 diag = up;
                 b += 1;
             }
         }
-        std::mem::swap(&mut s.prev, &mut s.cur);
     }
-    s.prev[ny]
+    row[ny]
+}
+
+/// [`solve_generic`] with two 256-bit vectors per lane group (two independent recursions in
+/// flight, which hides the latency of the serial chain) and fused multiply-adds.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn solve_avx2(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    use std::arch::x86_64::*;
+    let ny = cols * r;
+    row.clear();
+    row.resize(ny + 1, [1.0; PW]);
+    let one = _mm256_set1_pd(1.0);
+    let h = _mm256_set1_pd(0.5 * scale);
+    let t = _mm256_set1_pd(scale * scale / 12.0);
+    let rp = row.as_mut_ptr() as *mut f64;
+    let load = |p: &PLane| {
+        (
+            _mm256_loadu_pd(p.as_ptr()),
+            _mm256_loadu_pd(p.as_ptr().add(4)),
+        )
+    };
+    for a in 0..rows * r {
+        let i = a / r;
+        let (mut left0, mut left1) = (one, one);
+        let (mut diag0, mut diag1) = (_mm256_loadu_pd(rp), _mm256_loadu_pd(rp.add(4)));
+        let mut b = 0;
+        for j in 0..cols {
+            let (g0, g1) = match incs {
+                Incs::Linear { dx, dy, d } => {
+                    let (mut g0, mut g1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+                    for c in 0..d {
+                        let (x0, x1) = load(&dx[i * d + c]);
+                        let (y0, y1) = load(&dy[j * d + c]);
+                        g0 = _mm256_fmadd_pd(x0, y0, g0);
+                        g1 = _mm256_fmadd_pd(x1, y1, g1);
+                    }
+                    (g0, g1)
+                }
+                Incs::Table(tab) => load(&tab[i * cols + j]),
+            };
+            let i20 = _mm256_mul_pd(_mm256_mul_pd(g0, g0), t);
+            let i21 = _mm256_mul_pd(_mm256_mul_pd(g1, g1), t);
+            let (ca0, ca1) = (
+                _mm256_add_pd(_mm256_fmadd_pd(g0, h, one), i20),
+                _mm256_add_pd(_mm256_fmadd_pd(g1, h, one), i21),
+            );
+            let (cb0, cb1) = (_mm256_sub_pd(one, i20), _mm256_sub_pd(one, i21));
+            for _ in 0..r {
+                let p = rp.add((b + 1) * PW);
+                let (up0, up1) = (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4)));
+                let v0 = _mm256_fmsub_pd(_mm256_add_pd(left0, up0), ca0, _mm256_mul_pd(diag0, cb0));
+                let v1 = _mm256_fmsub_pd(_mm256_add_pd(left1, up1), ca1, _mm256_mul_pd(diag1, cb1));
+                _mm256_storeu_pd(p, v0);
+                _mm256_storeu_pd(p.add(4), v1);
+                (left0, left1, diag0, diag1) = (v0, v1, up0, up1);
+                b += 1;
+            }
+        }
+    }
+    row[ny]
+}
+
+fn solve(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    #[cfg(target_arch = "x86_64")]
+    if crate::vmath::simd_level() != crate::vmath::SimdLevel::Generic {
+        // SAFETY: AVX2 and FMA were detected at run time (both levels above generic have them).
+        return unsafe { solve_avx2(incs, rows, cols, r, scale, row) };
+    }
+    solve_generic(incs, rows, cols, r, scale, row)
+}
+
+/// Increments of each lane's path, interleaved: `out[k][l] = p_l[k + d] - p_l[k]`.
+fn lane_increments(paths: &[&[f64]], d: usize, out: &mut Vec<PLane>) {
+    let n = paths[0].len().saturating_sub(d);
+    out.clear();
+    out.resize(n, [0.0; PW]);
+    for (l, p) in paths.iter().enumerate() {
+        for (k, o) in out.iter_mut().enumerate() {
+            o[l] = p[k + d] - p[k];
+        }
+    }
+}
+
+/// `k(x, y)` for up to `PW` pairs whose `x`s share one length and `y`s another.
+fn pde_group(
+    pairs: &[(&[f64], &[f64])],
+    d: usize,
+    order: u32,
+    sk: StaticKernel,
+    s: &mut Scratch,
+) -> PLane {
+    let (lx, ly) = (pairs[0].0.len() / d, pairs[0].1.len() / d);
+    if lx < 2 || ly < 2 {
+        return [1.0; PW];
+    }
+    let r = 1usize << order;
+    let scale = 1.0 / (r * r) as f64;
+    // Unused lanes get zero increments, whose solution is identically 1.
+    let incs = match sk {
+        StaticKernel::Linear => {
+            let xs: Vec<&[f64]> = pairs.iter().map(|p| p.0).collect();
+            let ys: Vec<&[f64]> = pairs.iter().map(|p| p.1).collect();
+            lane_increments(&xs, d, &mut s.dx);
+            lane_increments(&ys, d, &mut s.dy);
+            Incs::Linear {
+                dx: &s.dx,
+                dy: &s.dy,
+                d,
+            }
+        }
+        StaticKernel::Rbf { .. } => {
+            s.table.clear();
+            s.table.resize((lx - 1) * (ly - 1), [0.0; PW]);
+            for (l, (x, y)) in pairs.iter().enumerate() {
+                cell_increments(x, y, d, sk, &mut s.inc, &mut s.grid);
+                for (o, &g) in s.table.iter_mut().zip(&s.inc) {
+                    o[l] = g;
+                }
+            }
+            Incs::Table(&s.table)
+        }
+    };
+    solve(incs, lx - 1, ly - 1, r, scale, &mut s.row)
+}
+
+/// Splits `0..n` into runs of at most `PW` consecutive indices with equal `key`.
+fn lane_groups(n: usize, key: impl Fn(usize) -> (usize, usize)) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && j - i < PW && key(j) == key(i) {
+            j += 1;
+        }
+        out.push((i, j));
+        i = j;
+    }
+    out
 }
 
 /// `k(xs[i], ys[j])` for all pairs, `(n_x, n_y)` row-major; with `ys = None` the Gram matrix
@@ -165,8 +351,11 @@ pub fn pde_gram(
         .try_for_each_init(Scratch::default, |s, (i, row)| -> Result<()> {
             progress.checkpoint()?;
             let start = if sym { i } else { 0 };
-            for j in start..ny {
-                row[j] = pde_pair(xs[i], ys[j], d, dyadic_order, sk, s);
+            for (a, b) in lane_groups(ny - start, |k| (0, ys[start + k].len())) {
+                let pairs: Vec<(&[f64], &[f64])> =
+                    (start + a..start + b).map(|j| (xs[i], ys[j])).collect();
+                let k = pde_group(&pairs, d, dyadic_order, sk, s);
+                row[start + a..start + b].copy_from_slice(&k[..b - a]);
             }
             progress.advance(1);
             Ok(())
@@ -204,15 +393,19 @@ pub fn pde_pairwise(
             format!("expected at most 20, got {dyadic_order}"),
         ));
     }
-    let mut out = vec![0.0; xs.len()];
-    out.par_iter_mut().enumerate().try_for_each_init(
-        Scratch::default,
-        |s, (i, o)| -> Result<()> {
+    let groups = lane_groups(xs.len(), |k| (xs[k].len(), ys[k].len()));
+    let parts: Vec<PLane> = groups
+        .par_iter()
+        .map_init(Scratch::default, |s, &(a, b)| -> Result<PLane> {
             progress.checkpoint()?;
-            *o = pde_pair(xs[i], ys[i], d, dyadic_order, sk, s);
-            Ok(())
-        },
-    )?;
+            let pairs: Vec<(&[f64], &[f64])> = (a..b).map(|k| (xs[k], ys[k])).collect();
+            Ok(pde_group(&pairs, d, dyadic_order, sk, s))
+        })
+        .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(xs.len());
+    for (&(a, b), k) in groups.iter().zip(&parts) {
+        out.extend_from_slice(&k[..b - a]);
+    }
     Ok(out)
 }
 
