@@ -357,3 +357,38 @@ def test_memory_limit_checked_before_allocating():
             tensor_exp(np.zeros((10, siglength(3, 3))), 3, 3)
     finally:
         srnn_rs.set_memory_limit(old)
+
+
+def test_empty_batches():
+    assert signature(np.zeros((0, 5, 2)), 3).shape == (0, 14)
+    assert signature(np.zeros((0, 5, 2)), 3, stream=True).shape == (0, 4, 14)
+    assert signature(np.zeros((3, 0, 5, 2)), 3).shape == (3, 0, 14)
+
+
+@settings(max_examples=30, deadline=None)
+@given(depth=st.one_of(st.integers(-5, 0), st.integers(1001, 10**6)))
+def test_bad_depths_rejected(depth):
+    with pytest.raises(ValueError, match="depth"):
+        signature(np.zeros((3, 1)), depth)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=st.sampled_from([(), (3,), (0, 2), (2, 0)]))
+def test_bad_path_shapes_rejected(shape):
+    with pytest.raises(ValueError, match="path"):
+        signature(np.zeros(shape), 2)
+
+
+def test_long_computation_can_be_interrupted():
+    import _thread
+    import threading
+
+    x = rng(22).normal(size=(3000, 256, 4))
+    timer = threading.Timer(0.05, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in range(20):  # far longer than the timer, whatever the machine
+                signature(x, 5)
+    finally:
+        timer.cancel()

@@ -54,8 +54,11 @@ def _as_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+_MAX_DEPTH = 1000  # only reachable for d = 1; the work grows like depth**2 per segment
+
+
 def _as_depth(depth: Any) -> int:
-    return as_int("depth", depth, minimum=1)
+    return as_int("depth", depth, minimum=1, maximum=_MAX_DEPTH)
 
 
 def _as_dim(d: Any) -> int:

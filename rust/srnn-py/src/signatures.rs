@@ -33,6 +33,23 @@ fn with_jobs<T: Send>(
     }
 }
 
+/// Work (roughly, in multiply-adds) above which a call runs on a helper thread that lets
+/// Ctrl-C interrupt it between paths; below it, spawning that thread would cost more than
+/// the call.
+const INTERRUPTIBLE_WORK: usize = 20_000_000;
+
+fn run<T: Send>(
+    py: Python<'_>,
+    work: usize,
+    f: impl FnOnce(&srnn_core::progress::Progress) -> srnn_core::Result<T> + Send,
+) -> PyResult<T> {
+    if work > INTERRUPTIBLE_WORK {
+        run_interruptible(py, None, f)
+    } else {
+        run_quick(py, f)
+    }
+}
+
 fn shape_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(format!("internal shape error: {e}"))
 }
@@ -85,7 +102,8 @@ fn _signature<'py>(
     };
     let rows = sig::signature::n_rows(&spec, len, stream);
     let width = Layout::new(spec.d_out(), depth).sig_len() + usize::from(scalar_term);
-    let out = run_quick(py, |progress| {
+    let work = batch * len * width;
+    let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
             sig::signature::signature(p, batch, len, &spec, init, &opts, progress)
         })
@@ -199,7 +217,8 @@ fn _logsignature<'py>(
     let de = spec.d_out();
     let plan = LogSigPlan::cached(de, depth);
     let width = plan.width(mode);
-    let out = run_quick(py, |progress| {
+    let work = batch * len * plan.lay.full_len();
+    let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
             let s = sig::signature::signature(p, batch, len, &spec, None, &opts, progress)?;
             sig::logsig::sig_to_logsig(&plan, &s, mode)
@@ -362,7 +381,8 @@ fn _signature_backprop<'py>(
         time_aug,
         end_time,
     };
-    let out = run_quick(py, |progress| {
+    let work = batch * len * g.len().max(1) / batch.max(1) * 8;
+    let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
             sig::backprop::signature_backprop(
                 g,
