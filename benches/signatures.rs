@@ -19,7 +19,9 @@ fn paths(batch: usize, len: usize, d: usize) -> Vec<f64> {
         let mut x = vec![0.0; d];
         for _ in 0..len {
             for v in x.iter_mut() {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 *v += ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.2;
             }
             out.extend_from_slice(&x);
@@ -33,10 +35,26 @@ fn bench_signature(c: &mut Criterion) {
     g.sample_size(10);
     for &(batch, len, d, depth) in &[(256, 512, 4, 5), (32, 1024, 8, 4), (1024, 128, 3, 6)] {
         let p = paths(batch, len, d);
-        let opts = SigOptions { depth, stream: false, inverse: false, scalar_term: false };
+        let opts = SigOptions {
+            depth,
+            stream: false,
+            inverse: false,
+            scalar_term: false,
+        };
         let spec = PathSpec::plain(d);
         g.bench_function(format!("B{batch}_L{len}_d{d}_m{depth}"), |b| {
-            b.iter(|| signature(black_box(&p), batch, len, &spec, None, &opts, &Progress::new()).unwrap())
+            b.iter(|| {
+                signature(
+                    black_box(&p),
+                    batch,
+                    len,
+                    &spec,
+                    None,
+                    &opts,
+                    &Progress::new(),
+                )
+                .unwrap()
+            })
         });
     }
     g.finish();
@@ -48,11 +66,25 @@ fn bench_logsignature(c: &mut Criterion) {
     let (batch, len, d, depth) = (256, 256, 4, 4);
     let p = paths(batch, len, d);
     let plan = LogSigPlan::cached(d, depth);
-    let opts = SigOptions { depth, stream: false, inverse: false, scalar_term: true };
+    let opts = SigOptions {
+        depth,
+        stream: false,
+        inverse: false,
+        scalar_term: true,
+    };
     let spec = PathSpec::plain(d);
     g.bench_function(format!("lyndon_B{batch}_L{len}_d{d}_m{depth}"), |b| {
         b.iter(|| {
-            let s = signature(black_box(&p), batch, len, &spec, None, &opts, &Progress::new()).unwrap();
+            let s = signature(
+                black_box(&p),
+                batch,
+                len,
+                &spec,
+                None,
+                &opts,
+                &Progress::new(),
+            )
+            .unwrap();
             sig_to_logsig(&plan, &s, LogSigMode::Lyndon).unwrap()
         })
     });
@@ -66,7 +98,17 @@ fn bench_pde_gram(c: &mut Criterion) {
     let p = paths(n, len, d);
     let xs: Vec<&[f64]> = p.chunks_exact(len * d).collect();
     g.bench_function("pde_gram_64x64_L128_d3_order0", |b| {
-        b.iter(|| pde_gram(black_box(&xs), None, d, 0, StaticKernel::Linear, &Progress::new()).unwrap())
+        b.iter(|| {
+            pde_gram(
+                black_box(&xs),
+                None,
+                d,
+                0,
+                StaticKernel::Linear,
+                &Progress::new(),
+            )
+            .unwrap()
+        })
     });
     g.finish();
 }
