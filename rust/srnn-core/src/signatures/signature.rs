@@ -12,6 +12,9 @@ use crate::{Error, Result};
 /// bit-identical for any number of threads.
 pub const CHUNK: usize = 1024;
 
+/// Largest `full_len * W` for which batches use the lane kernel (64 KiB of tensor).
+const LANE_MAX_ENTRIES: usize = 8 * 1024;
+
 /// What is prepended to every path before the transforms.
 #[derive(Debug, Clone, Copy)]
 pub enum Basepoint<'a> {
@@ -321,7 +324,9 @@ pub fn signature(
         }
     };
 
-    if batch >= W {
+    // Lanes pay off while the interleaved tensor stays near L1; beyond that the single-path
+    // kernel, whose inner loops are already long, is as fast. Both give identical bits.
+    if batch >= W && full * W <= LANE_MAX_ENTRIES {
         let n_seg = spec.n_points(len).saturating_sub(1);
         let group = W * per_path;
         out.par_chunks_mut(group).enumerate().try_for_each_init(

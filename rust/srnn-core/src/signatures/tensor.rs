@@ -95,13 +95,22 @@ pub fn axpy<const FMA: bool>(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
         // run-time detection; every access is below `n`, the common length.
         unsafe {
             let fv = _mm256_set1_pd(f);
-            while i + 4 <= n {
-                let r = _mm256_fmadd_pd(
+            let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
+            while i + 8 <= n {
+                let r0 =
+                    _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(sp.add(i)));
+                let r1 = _mm256_fmadd_pd(
                     fv,
-                    _mm256_loadu_pd(b.as_ptr().add(i)),
-                    _mm256_loadu_pd(s.as_ptr().add(i)),
+                    _mm256_loadu_pd(bp.add(i + 4)),
+                    _mm256_loadu_pd(sp.add(i + 4)),
                 );
-                _mm256_storeu_pd(o.as_mut_ptr().add(i), r);
+                _mm256_storeu_pd(op.add(i), r0);
+                _mm256_storeu_pd(op.add(i + 4), r1);
+                i += 8;
+            }
+            while i + 4 <= n {
+                let r = _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(sp.add(i)));
+                _mm256_storeu_pd(op.add(i), r);
                 i += 4;
             }
         }
@@ -126,10 +135,22 @@ pub fn axpy_in_place<const FMA: bool>(f: f64, b: &[f64], o: &mut [f64]) {
         // SAFETY: as in `axpy`.
         unsafe {
             let fv = _mm256_set1_pd(f);
+            let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
+            while i + 8 <= n {
+                let r0 =
+                    _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(op.add(i)));
+                let r1 = _mm256_fmadd_pd(
+                    fv,
+                    _mm256_loadu_pd(bp.add(i + 4)),
+                    _mm256_loadu_pd(op.add(i + 4)),
+                );
+                _mm256_storeu_pd(op.add(i), r0);
+                _mm256_storeu_pd(op.add(i + 4), r1);
+                i += 8;
+            }
             while i + 4 <= n {
-                let p = o.as_mut_ptr().add(i);
-                let r = _mm256_fmadd_pd(fv, _mm256_loadu_pd(b.as_ptr().add(i)), _mm256_loadu_pd(p));
-                _mm256_storeu_pd(p, r);
+                let r = _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(op.add(i)));
+                _mm256_storeu_pd(op.add(i), r);
                 i += 4;
             }
         }
