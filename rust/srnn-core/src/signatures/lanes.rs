@@ -114,7 +114,7 @@ mod tests {
                 .map(|i| ((i as f64) * 0.37).sin() * 0.1)
                 .collect();
             let mut t = lay.identity();
-            let mut buf = vec![0.0; 2 * lay.pow[depth - 1]];
+            let mut buf = vec![0.0; crate::signatures::signature::scratch_len(&lay)];
             let mut scalar = std::time::Duration::MAX;
             for _ in 0..7 {
                 let s = std::time::Instant::now();

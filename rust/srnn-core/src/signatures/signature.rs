@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::lanes::{extract, insert, run_segments_lanes, W};
-use super::tensor::{mul_exp_left, mul_into, permute, Layout};
+use super::tensor::{mul_exp_left, mul_exp_left2, mul_into, permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -195,7 +195,12 @@ pub struct SigOptions {
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     crate::dispatch!(
         fn run(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) -> () {
-            for z in incs.chunks_exact(lay.d) {
+            let d = lay.d;
+            let mut pairs = incs.chunks_exact(2 * d);
+            for zz in &mut pairs {
+                mul_exp_left2::<FMA>(lay, t, &zz[..d], &zz[d..], buf);
+            }
+            for z in pairs.remainder().chunks_exact(d) {
                 mul_exp_left::<FMA>(lay, t, z, buf);
             }
         }
@@ -203,7 +208,7 @@ pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) 
 }
 
 pub fn scratch_len(lay: &Layout) -> usize {
-    2 * lay.pow[lay.depth.saturating_sub(1)].max(1)
+    4 * lay.pow[lay.depth.saturating_sub(1)].max(1)
 }
 
 /// The stored tensor `T` after all increments, starting from `start`: forward signatures are

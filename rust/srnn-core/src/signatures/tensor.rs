@@ -171,33 +171,129 @@ pub fn axpy_in_place<const FMA: bool>(f: f64, b: &[f64], o: &mut [f64]) {
 /// `buf` needs `2 d^{depth-1}` entries.
 #[inline(always)]
 pub fn mul_exp_left<const FMA: bool>(lay: &Layout, t: &mut [f64], z: &[f64], buf: &mut [f64]) {
-    let d = lay.d;
     let n_max = lay.pow[lay.depth.saturating_sub(1)];
     let (b0, b1) = buf[..2 * n_max].split_at_mut(n_max);
-    let t0 = t[0];
     for k in (1..=lay.depth).rev() {
-        // `cur` holds B_{m-1} (d^{m-1} entries), `nxt` receives B_m.
-        let (mut cur, mut nxt): (&mut [f64], &mut [f64]) = (&mut *b0, &mut *b1);
-        cur[0] = t0;
-        for m in 1..k {
-            let n = lay.pow[m - 1];
-            let inv = 1.0 / (k - m + 1) as f64;
-            let tm = &t[lay.off[m]..lay.off[m + 1]];
-            for c in 0..d {
-                axpy::<FMA>(
-                    z[c] * inv,
-                    &cur[..n],
-                    &tm[c * n..(c + 1) * n],
-                    &mut nxt[c * n..(c + 1) * n],
-                );
-            }
-            std::mem::swap(&mut cur, &mut nxt);
-        }
-        let n = lay.pow[k - 1];
-        let tk = &mut t[lay.off[k]..lay.off[k + 1]];
+        let cur = horner_chain::<FMA>(lay, t, z, k, b0, b1);
+        update_level::<FMA>(lay, t, z, k, cur);
+    }
+}
+
+/// `B_{k-1}` of Horner's rule for level `k`, computed from levels `0..k` of `t`; it is left in
+/// `b0` or `b1`, and the returned slice points at it.
+#[inline(always)]
+fn horner_chain<'a, const FMA: bool>(
+    lay: &Layout,
+    t: &[f64],
+    z: &[f64],
+    k: usize,
+    b0: &'a mut [f64],
+    b1: &'a mut [f64],
+) -> &'a [f64] {
+    let d = lay.d;
+    b0[0] = t[0];
+    let mut in_b1 = false;
+    for m in 1..k {
+        let n = lay.pow[m - 1];
+        let inv = 1.0 / (k - m + 1) as f64;
+        let tm = &t[lay.off[m]..lay.off[m + 1]];
+        let (cur, nxt): (&[f64], &mut [f64]) = if in_b1 {
+            (&*b1, &mut *b0)
+        } else {
+            (&*b0, &mut *b1)
+        };
         for c in 0..d {
-            axpy_in_place::<FMA>(z[c], &cur[..n], &mut tk[c * n..(c + 1) * n]);
+            axpy::<FMA>(
+                z[c] * inv,
+                &cur[..n],
+                &tm[c * n..(c + 1) * n],
+                &mut nxt[c * n..(c + 1) * n],
+            );
         }
+        in_b1 = !in_b1;
+    }
+    if in_b1 {
+        &b1[..lay.pow[k - 1]]
+    } else {
+        &b0[..lay.pow[k - 1]]
+    }
+}
+
+/// `t_k += z ⊗ B_{k-1}`.
+#[inline(always)]
+fn update_level<const FMA: bool>(lay: &Layout, t: &mut [f64], z: &[f64], k: usize, b: &[f64]) {
+    let n = lay.pow[k - 1];
+    let tk = &mut t[lay.off[k]..lay.off[k + 1]];
+    for c in 0..lay.d {
+        axpy_in_place::<FMA>(z[c], b, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// Two steps `t ← exp(z2) ⊗ exp(z1) ⊗ t` with the same arithmetic as two calls of
+/// [`mul_exp_left`], but the top level (most of the tensor) is read and written once: its
+/// update by `z1` needs only the old lower levels, its update by `z2` only the new ones, so
+/// both Horner results are formed first and applied together.
+///
+/// `buf` needs `4 d^{depth-1}` entries.
+#[inline(always)]
+pub fn mul_exp_left2<const FMA: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z1: &[f64],
+    z2: &[f64],
+    buf: &mut [f64],
+) {
+    let top = lay.depth;
+    let n_max = lay.pow[top.saturating_sub(1)];
+    if top < 2 {
+        mul_exp_left::<FMA>(lay, t, z1, buf);
+        mul_exp_left::<FMA>(lay, t, z2, buf);
+        return;
+    }
+    let (bufs, xy) = buf[..4 * n_max].split_at_mut(2 * n_max);
+    let (b0, b1) = bufs.split_at_mut(n_max);
+    let (x, y) = xy.split_at_mut(n_max);
+    for (zz, keep) in [(z1, &mut *x), (z2, &mut *y)] {
+        keep.copy_from_slice(horner_chain::<FMA>(lay, t, zz, top, b0, b1));
+        for k in (1..top).rev() {
+            let cur = horner_chain::<FMA>(lay, t, zz, k, b0, b1);
+            update_level::<FMA>(lay, t, zz, k, cur);
+        }
+    }
+    let n = n_max;
+    let tk = &mut t[lay.off[top]..lay.off[top + 1]];
+    for c in 0..lay.d {
+        axpy2_in_place::<FMA>(z1[c], x, z2[c], y, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// `o = f2 * b2 + (f1 * b1 + o)`, each step rounded as two [`axpy_in_place`] calls would.
+#[inline(always)]
+fn axpy2_in_place<const FMA: bool>(f1: f64, b1: &[f64], f2: f64, b2: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let (b1, b2) = (&b1[..n], &b2[..n]);
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        use std::arch::x86_64::{
+            _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        };
+        // SAFETY: as in `axpy`.
+        unsafe {
+            let (f1v, f2v) = (_mm256_set1_pd(f1), _mm256_set1_pd(f2));
+            let (p1, p2, op) = (b1.as_ptr(), b2.as_ptr(), o.as_mut_ptr());
+            while i + 4 <= n {
+                let r =
+                    _mm256_fmadd_pd(f1v, _mm256_loadu_pd(p1.add(i)), _mm256_loadu_pd(op.add(i)));
+                let r = _mm256_fmadd_pd(f2v, _mm256_loadu_pd(p2.add(i)), r);
+                _mm256_storeu_pd(op.add(i), r);
+                i += 4;
+            }
+        }
+    }
+    while i < n {
+        o[i] = madd::<FMA>(f2, b2[i], madd::<FMA>(f1, b1[i], o[i]));
+        i += 1;
     }
 }
 
@@ -462,6 +558,22 @@ mod tests {
         let mut buf = vec![0.0; 2 * lay.pow[lay.depth - 1]];
         mul_exp_left::<false>(&lay, &mut got, &z, &mut buf);
         assert!(close(&got, &want, 1e-13));
+    }
+
+    #[test]
+    fn paired_step_is_bit_identical_to_two_steps() {
+        for (d, depth) in [(1, 3), (2, 1), (3, 4), (4, 5)] {
+            let lay = Layout::new(d, depth);
+            let t = rand_tensor(&lay, 9, 1.0);
+            let z1: Vec<f64> = (0..d).map(|c| 0.3 - 0.2 * c as f64).collect();
+            let z2: Vec<f64> = (0..d).map(|c| -0.1 + 0.35 * c as f64).collect();
+            let mut buf = vec![0.0; 4 * lay.pow[depth - 1]];
+            let (mut a, mut b) = (t.clone(), t.clone());
+            mul_exp_left::<false>(&lay, &mut a, &z1, &mut buf);
+            mul_exp_left::<false>(&lay, &mut a, &z2, &mut buf);
+            mul_exp_left2::<false>(&lay, &mut b, &z1, &z2, &mut buf);
+            assert_eq!(a, b);
+        }
     }
 
     #[test]
