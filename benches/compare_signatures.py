@@ -3,8 +3,9 @@ of SPEC §8, in one run on the same machine, and print the ratios.
 
 Usage: python benches/compare_signatures.py [--repeat N] [--quick]
 
-iisignature is single-threaded; srnn_rs and pySigLib use all threads (n_jobs=-1).
-Every timing is the best of N runs after one warm-up call.
+iisignature is single-threaded; srnn_rs and pySigLib use all threads (n_jobs=-1). srnn_rs is
+also timed on one thread: on a shared machine that ratio is the one least disturbed by other
+load. Every timing is the best of N runs after one warm-up call.
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ def best(fn, repeat):
     return min(times)
 
 
-def row(name, ours, others):
+def row(name, ours, others, ours_1=None):
     parts = [f"{name:<40s} srnn_rs {ours * 1e3:9.2f} ms"]
+    if ours_1 is not None:
+        parts.append(f"(1 thread {ours_1 * 1e3:8.2f} ms)")
     for label, t in others:
         if t is None:
             parts.append(f"{label} {'n/a':>9s}")
         else:
-            parts.append(f"{label} {t * 1e3:9.2f} ms ({t / ours:6.1f}x)")
+            one = f", {t / ours_1:5.1f}x vs 1 thread" if ours_1 is not None else ""
+        parts.append(f"{label} {t * 1e3:9.2f} ms ({t / ours:5.1f}x{one})")
     print("  ".join(parts), flush=True)
 
 
@@ -69,16 +73,18 @@ def main():
         batch = max(batch // scale, 4)
         x = np.cumsum(rng.normal(scale=0.1, size=(batch, length, d)), axis=1)
         ours = best(lambda: srnn_rs.signature(x, depth), args.repeat)
+        ours_1 = best(lambda: srnn_rs.signature(x, depth, n_jobs=1), args.repeat)
         peers = []
         if iisignature:
             peers.append(("iisignature", attempt(lambda: iisignature.sig(x, depth), max(1, args.repeat // 2))))
         if pysiglib:
             peers.append(("pysiglib", attempt(lambda: pysiglib.sig(x, depth, n_jobs=-1), args.repeat)))
-        row(f"signature B={batch} L={length} d={d} m={depth}", ours, peers)
+        row(f"signature B={batch} L={length} d={d} m={depth}", ours, peers, ours_1)
 
     batch, length, d, depth = max(256 // scale, 4), 256, 4, 4
     x = np.cumsum(rng.normal(scale=0.1, size=(batch, length, d)), axis=1)
     ours = best(lambda: srnn_rs.logsignature(x, depth), args.repeat)
+    ours_1 = best(lambda: srnn_rs.logsignature(x, depth, n_jobs=1), args.repeat)
     peers = []
     if iisignature:
         prep = iisignature.prepare(d, depth)
@@ -92,15 +98,16 @@ def main():
         except Exception:
             pass
         peers.append(("pysiglib", attempt(pysiglib_logsig, args.repeat)))
-    row(f"logsignature lyndon B={batch} L={length} d={d} m={depth}", ours, peers)
+    row(f"logsignature lyndon B={batch} L={length} d={d} m={depth}", ours, peers, ours_1)
 
     n, length, d = max(64 // scale, 4), 128, 3
     X = np.cumsum(rng.normal(scale=0.1, size=(n, length, d)), axis=1)
     ours = best(lambda: srnn_rs.sig_kernel_gram(X, dyadic_order=0), args.repeat)
+    ours_1 = best(lambda: srnn_rs.sig_kernel_gram(X, dyadic_order=0, n_jobs=1), args.repeat)
     peers = []
     if pysiglib:
         peers.append(("pysiglib", attempt(lambda: pysiglib.sig_kernel_gram(X, X, 0, n_jobs=-1), args.repeat)))
-    row(f"PDE Gram {n}x{n} L={length} d={d} order 0", ours, peers)
+    row(f"PDE Gram {n}x{n} L={length} d={d} order 0", ours, peers, ours_1)
 
 
 if __name__ == "__main__":
