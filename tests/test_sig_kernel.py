@@ -112,3 +112,9 @@ def test_bad_inputs():
     bad[0, 0, 0] = np.inf
     with pytest.raises(ValueError, match="x"):
         sig_kernel(bad, x)
+
+
+def test_thread_count_does_not_change_results():
+    X = rng(10).normal(size=(11, 9, 2)) * 0.4
+    np.testing.assert_array_equal(sig_kernel_gram(X, dyadic_order=1), sig_kernel_gram(X, dyadic_order=1, n_jobs=1))
+    np.testing.assert_array_equal(sig_kernel(X, X[::-1]), sig_kernel(X, X[::-1], n_jobs=1))

@@ -392,3 +392,33 @@ def test_long_computation_can_be_interrupted():
                 signature(x, 5)
     finally:
         timer.cancel()
+
+
+def test_gil_is_released_during_rust_work():
+    import threading
+    import time
+
+    x = rng(23).normal(size=(1500, 256, 4))
+    done = threading.Event()
+
+    def work():
+        signature(x, 5)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    ticks = 0
+    while not done.is_set():
+        time.sleep(0.001)
+        ticks += 1
+    worker.join()
+    # holding the GIL for the whole call would leave this thread one or two wake-ups
+    assert ticks > 5
+
+
+def test_results_do_not_depend_on_thread_count_or_batch_grouping():
+    p = rng(24).normal(size=(13, 40, 3))
+    a = signature(p, 4)
+    np.testing.assert_array_equal(a, signature(p, 4, n_jobs=1))
+    np.testing.assert_array_equal(a[5], signature(p[5], 4))  # batch of 13 (lanes) vs single path
+    np.testing.assert_array_equal(signature(p, 4, stream=True)[7], signature(p[7], 4, stream=True))
