@@ -87,7 +87,7 @@ fn cell_increments(
 
 /// Pairs solved together, one per vector lane: the scheme's recursion along a row is a
 /// serial chain, so independent pairs side by side are what fills the vector units.
-const PW: usize = 8;
+const PW: usize = 16;
 type PLane = [f64; PW];
 
 #[derive(Default)]
@@ -166,14 +166,17 @@ fn solve_generic(
     row[ny]
 }
 
-/// [`solve_generic`] with two 256-bit vectors per lane group (two independent recursions in
-/// flight, which hides the latency of the serial chain) and fused multiply-adds.
+/// Independent recursions per lane group, `PW / 4` 256-bit vectors: enough chains in flight
+/// to hide the latency of the serial recursion along a row.
+const CHAINS: usize = PW / 4;
+
+/// [`solve_generic`] on 256-bit vectors with fused multiply-adds.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA.
+/// The CPU must support AVX2 and FMA (the caller's target features).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn solve_avx2(
+#[inline(always)]
+unsafe fn solve_simd(
     incs: Incs,
     rows: usize,
     cols: usize,
@@ -189,51 +192,93 @@ unsafe fn solve_avx2(
     let h = _mm256_set1_pd(0.5 * scale);
     let t = _mm256_set1_pd(scale * scale / 12.0);
     let rp = row.as_mut_ptr() as *mut f64;
-    let load = |p: &PLane| {
-        (
-            _mm256_loadu_pd(p.as_ptr()),
-            _mm256_loadu_pd(p.as_ptr().add(4)),
-        )
-    };
     for a in 0..rows * r {
         let i = a / r;
-        let (mut left0, mut left1) = (one, one);
-        let (mut diag0, mut diag1) = (_mm256_loadu_pd(rp), _mm256_loadu_pd(rp.add(4)));
+        let mut left = [one; CHAINS];
+        let mut diag = [one; CHAINS];
+        for (q, dq) in diag.iter_mut().enumerate() {
+            *dq = _mm256_loadu_pd(rp.add(4 * q));
+        }
         let mut b = 0;
         for j in 0..cols {
-            let (g0, g1) = match incs {
+            let mut g = [_mm256_setzero_pd(); CHAINS];
+            match incs {
                 Incs::Linear { dx, dy, d } => {
-                    let (mut g0, mut g1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
                     for c in 0..d {
-                        let (x0, x1) = load(&dx[i * d + c]);
-                        let (y0, y1) = load(&dy[j * d + c]);
-                        g0 = _mm256_fmadd_pd(x0, y0, g0);
-                        g1 = _mm256_fmadd_pd(x1, y1, g1);
+                        let (xp, yp) = (dx[i * d + c].as_ptr(), dy[j * d + c].as_ptr());
+                        for (q, gq) in g.iter_mut().enumerate() {
+                            *gq = _mm256_fmadd_pd(
+                                _mm256_loadu_pd(xp.add(4 * q)),
+                                _mm256_loadu_pd(yp.add(4 * q)),
+                                *gq,
+                            );
+                        }
                     }
-                    (g0, g1)
                 }
-                Incs::Table(tab) => load(&tab[i * cols + j]),
-            };
-            let i20 = _mm256_mul_pd(_mm256_mul_pd(g0, g0), t);
-            let i21 = _mm256_mul_pd(_mm256_mul_pd(g1, g1), t);
-            let (ca0, ca1) = (
-                _mm256_add_pd(_mm256_fmadd_pd(g0, h, one), i20),
-                _mm256_add_pd(_mm256_fmadd_pd(g1, h, one), i21),
-            );
-            let (cb0, cb1) = (_mm256_sub_pd(one, i20), _mm256_sub_pd(one, i21));
+                Incs::Table(tab) => {
+                    let tp = tab[i * cols + j].as_ptr();
+                    for (q, gq) in g.iter_mut().enumerate() {
+                        *gq = _mm256_loadu_pd(tp.add(4 * q));
+                    }
+                }
+            }
+            let mut ca = [one; CHAINS];
+            let mut cb = [one; CHAINS];
+            for q in 0..CHAINS {
+                let i2 = _mm256_mul_pd(_mm256_mul_pd(g[q], g[q]), t);
+                ca[q] = _mm256_add_pd(_mm256_fmadd_pd(g[q], h, one), i2);
+                cb[q] = _mm256_sub_pd(one, i2);
+            }
             for _ in 0..r {
                 let p = rp.add((b + 1) * PW);
-                let (up0, up1) = (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4)));
-                let v0 = _mm256_fmsub_pd(_mm256_add_pd(left0, up0), ca0, _mm256_mul_pd(diag0, cb0));
-                let v1 = _mm256_fmsub_pd(_mm256_add_pd(left1, up1), ca1, _mm256_mul_pd(diag1, cb1));
-                _mm256_storeu_pd(p, v0);
-                _mm256_storeu_pd(p.add(4), v1);
-                (left0, left1, diag0, diag1) = (v0, v1, up0, up1);
+                for q in 0..CHAINS {
+                    let up = _mm256_loadu_pd(p.add(4 * q));
+                    let v = _mm256_fmsub_pd(
+                        _mm256_add_pd(left[q], up),
+                        ca[q],
+                        _mm256_mul_pd(diag[q], cb[q]),
+                    );
+                    _mm256_storeu_pd(p.add(4 * q), v);
+                    left[q] = v;
+                    diag[q] = up;
+                }
                 b += 1;
             }
         }
     }
     row[ny]
+}
+
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn solve_avx2(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    solve_simd(incs, rows, cols, r, scale, row)
+}
+
+/// The same code with AVX-512VL enabled, for its 32 vector registers (no spills).
+///
+/// # Safety
+/// The CPU must support AVX-512F/VL, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+unsafe fn solve_avx512(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    solve_simd(incs, rows, cols, r, scale, row)
 }
 
 fn solve(
@@ -245,9 +290,15 @@ fn solve(
     row: &mut Vec<PLane>,
 ) -> PLane {
     #[cfg(target_arch = "x86_64")]
-    if crate::vmath::simd_level() != crate::vmath::SimdLevel::Generic {
-        // SAFETY: AVX2 and FMA were detected at run time (both levels above generic have them).
-        return unsafe { solve_avx2(incs, rows, cols, r, scale, row) };
+    match crate::vmath::simd_level() {
+        // SAFETY: the level was detected at run time; both have AVX2 and FMA.
+        crate::vmath::SimdLevel::Avx512 => {
+            return unsafe { solve_avx512(incs, rows, cols, r, scale, row) }
+        }
+        crate::vmath::SimdLevel::Avx2 => {
+            return unsafe { solve_avx2(incs, rows, cols, r, scale, row) }
+        }
+        crate::vmath::SimdLevel::Generic => {}
     }
     solve_generic(incs, rows, cols, r, scale, row)
 }
@@ -345,21 +396,31 @@ pub fn pde_gram(
     let ys = ys.unwrap_or(xs);
     let (nx, ny) = (xs.len(), ys.len());
     let mut out = vec![0.0; nx * ny];
-    progress.add_total(nx as u64);
-    out.par_chunks_mut(ny.max(1))
-        .enumerate()
-        .try_for_each_init(Scratch::default, |s, (i, row)| -> Result<()> {
+    // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
+    // lengths, so the lanes stay full whatever the shape of the triangle.
+    let pairs: Vec<(usize, usize)> = (0..nx)
+        .flat_map(|i| (if sym { i } else { 0 }..ny).map(move |j| (i, j)))
+        .collect();
+    let groups = lane_groups(pairs.len(), |k| {
+        (xs[pairs[k].0].len(), ys[pairs[k].1].len())
+    });
+    progress.add_total(groups.len() as u64);
+    let values: Vec<PLane> = groups
+        .par_iter()
+        .map_init(Scratch::default, |s, &(a, b)| -> Result<PLane> {
             progress.checkpoint()?;
-            let start = if sym { i } else { 0 };
-            for (a, b) in lane_groups(ny - start, |k| (0, ys[start + k].len())) {
-                let pairs: Vec<(&[f64], &[f64])> =
-                    (start + a..start + b).map(|j| (xs[i], ys[j])).collect();
-                let k = pde_group(&pairs, d, dyadic_order, sk, s);
-                row[start + a..start + b].copy_from_slice(&k[..b - a]);
-            }
+            let lane_pairs: Vec<(&[f64], &[f64])> =
+                pairs[a..b].iter().map(|&(i, j)| (xs[i], ys[j])).collect();
+            let k = pde_group(&lane_pairs, d, dyadic_order, sk, s);
             progress.advance(1);
-            Ok(())
-        })?;
+            Ok(k)
+        })
+        .collect::<Result<_>>()?;
+    for (&(a, b), k) in groups.iter().zip(&values) {
+        for (&(i, j), &v) in pairs[a..b].iter().zip(&k[..b - a]) {
+            out[i * ny + j] = v;
+        }
+    }
     if sym {
         for i in 0..nx {
             for j in 0..i {
