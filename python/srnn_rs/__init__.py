@@ -15,6 +15,15 @@ from .noise import standard_normals
 from . import tasks
 from .features import lifted_path, response_feature
 from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
+from .response import (
+    CorrelationFunction,
+    ResponseKernels,
+    StationaryStats,
+    correlation_function,
+    response_kernels,
+    stationary_stats,
+    volterra_predict,
+)
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
@@ -28,6 +37,13 @@ __all__ = [
     "ReadoutSRNN",
     "ResponseFeatureRidge",
     "SignatureKernelRidge",
+    "CorrelationFunction",
+    "ResponseKernels",
+    "StationaryStats",
+    "correlation_function",
+    "response_kernels",
+    "stationary_stats",
+    "volterra_predict",
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",

@@ -167,7 +167,15 @@ class SRNN:
         rebuilds the network."""
         return dict(self._params)
 
-    # Immutable, so copies may share; pickling rebuilds from the parameters.
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Same as :attr:`params` (the scikit-learn spelling)."""
+        return self.params
+
+    # Immutable, so copies (and scikit-learn clones of estimators holding it) may share it;
+    # pickling rebuilds from the parameters.
+    def __sklearn_clone__(self) -> "SRNN":
+        return self
+
     def __copy__(self) -> "SRNN":
         return self
 

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod model;
 pub mod progress;
+pub mod response;
 pub mod rng;
 pub mod signatures;
 pub mod simulation;

@@ -2,6 +2,7 @@
 //! errors; all numerical work lives in `srnn-core`.
 
 mod errors;
+mod response;
 mod runner;
 mod signatures;
 mod simulation;
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         srnn_core::simulation::DEFAULT_BLOCK_SIZE,
     )?;
     simulation::register(m)?;
+    response::register(m)?;
     signatures::register(m)?;
     Ok(())
 }

@@ -1,0 +1,130 @@
+"""K1 by the adjoint method: srnn_rs against a NumPy implementation of the same estimator.
+
+Workload (SPEC §8): tanh network, n = 64, 2000 stationary paths, 200 lags. The NumPy version is
+written as a user would: Euler–Maruyama vectorised over paths (batched matmul), the states of the
+last 200 steps stored, then the backward sweep ``λ_j = λ_{j+1}(I + dt Db(h_j))`` vectorised over
+paths, ``K1[i] = mean_paths(λ C)`` with standard errors. Both burn in for the same time.
+
+Then, on a smaller network, the cost of every estimator per kernel point at equal standard
+error (cost ∝ time × SE², since SE ∝ 1/√paths).
+
+Run: ``python benches/compare_response.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+import srnn_rs
+
+
+def network(n: int, m: int, p: int, seed: int = 0) -> tuple[srnn_rs.SRNN, dict]:
+    rng = np.random.default_rng(seed)
+    params = dict(
+        W=0.9 * rng.standard_normal((n, n)) / np.sqrt(n),
+        C=rng.standard_normal((n, m)) / np.sqrt(n),
+        b=0.1 * rng.standard_normal(n),
+        gamma=1.0,
+        sigma=0.3,
+        R=rng.standard_normal((p, n)) / np.sqrt(n),
+    )
+    net = srnn_rs.SRNN(params["W"], params["C"], b=params["b"], gamma=params["gamma"], sigma=params["sigma"],
+                       activation="tanh", readout=params["R"])
+    return net, params
+
+
+def numpy_adjoint(prm: dict, dt: float, n_lags: int, n_paths: int, burn_steps: int, seed: int):
+    """The adjoint K1 estimator in NumPy, vectorised over paths."""
+    W, C, b, g, s, R = prm["W"], prm["C"], prm["b"], prm["gamma"], prm["sigma"], prm["R"]
+    n, p = W.shape[0], R.shape[0]
+    rng = np.random.default_rng(seed)
+    sq = s * np.sqrt(dt)
+    h = np.zeros((n_paths, n))
+    for _ in range(burn_steps):
+        h = h + dt * (-g * h + np.tanh(h @ W.T + b)) + sq * rng.standard_normal((n_paths, n))
+    states = np.empty((n_lags + 1, n_paths, n))
+    states[0] = h
+    for k in range(n_lags):
+        h = h + dt * (-g * h + np.tanh(h @ W.T + b)) + sq * rng.standard_normal((n_paths, n))
+        states[k + 1] = h
+    lam = np.broadcast_to(R, (n_paths, p, n)).copy()  # ∇f = R for an identity readout
+    values = np.empty((n_lags, p, C.shape[1]))
+    stderr = np.empty_like(values)
+    for i in range(n_lags):
+        k = lam @ C
+        values[i] = k.mean(axis=0)
+        stderr[i] = k.std(axis=0, ddof=1) / np.sqrt(n_paths)
+        j = n_lags - 1 - i
+        slope = 1.0 - np.tanh(states[j] @ W.T + b) ** 2
+        lam = lam * (1.0 - dt * g) + dt * (lam * slope[:, None, :]) @ W
+    return values, stderr
+
+
+def best_of(fn, repeat: int):
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def headline(quick: bool) -> None:
+    n, m, p, n_paths, n_lags = 64, 4, 2, 2000, 200
+    dt, burn_in = 0.05, 5.0
+    if quick:
+        n_paths = 400
+    net, prm = network(n, m, p)
+    burn_steps = int(round(burn_in / dt))
+    max_lag = (n_lags - 1) * dt
+    repeat = 1 if quick else 3
+    t_rs, k_rs = best_of(lambda: srnn_rs.response_kernels(net, dt=dt, max_lag=max_lag, n_paths=n_paths,
+                                                          burn_in=burn_in, seed=1), repeat)
+    t_np, (v_np, se_np) = best_of(lambda: numpy_adjoint(prm, dt, n_lags, n_paths, burn_steps, 2), repeat)
+    z = np.abs(k_rs.values - v_np) / (np.hypot(k_rs.stderr, se_np) + 1e-12)
+    print(f"adjoint K1, tanh n={n}, m={m}, p={p}, {n_paths} paths, {n_lags} lags, dt={dt}, "
+          f"burn-in {burn_steps} steps; {os.cpu_count()} CPUs, SIMD {srnn_rs.cpu_features()}")
+    print(f"  srnn_rs  {t_rs:8.3f} s")
+    print(f"  NumPy    {t_np:8.3f} s")
+    print(f"  ratio    {t_np / t_rs:8.1f}x   (target >= 10x)")
+    print(f"  agreement: median |z| = {np.median(z):.2f}, max |z| = {z.max():.2f} over {z.size} entries")
+
+
+def per_point_costs(quick: bool) -> None:
+    n, m, p = 16, 2, 2
+    dt, max_lag, burn_in = 0.05, 2.45, 5.0  # 50 lags
+    net, _ = network(n, m, p, seed=1)
+    scale = 0.2 if quick else 1.0
+    runs = {
+        "adjoint": dict(n_paths=int(2000 * scale)),
+        "girsanov": dict(n_paths=int(2000 * scale)),
+        "girsanov/5": dict(method="girsanov", bin_width=5, n_paths=int(2000 * scale)),
+        "fd": dict(n_paths=int(200 * scale)),
+        "fdt_gauss": dict(n_paths=int(2000 * scale)),
+    }
+    print(f"\ncost per kernel point at equal standard error (tanh n={n}, m={m}, p={p}, 50 lags, dt={dt})")
+    print(f"  {'method':<11}{'paths':>7}{'time s':>9}{'mean SE':>11}{'s/point @ SE=1e-3':>20}{'vs adjoint':>12}")
+    base = None
+    for name, kw in runs.items():
+        kw = dict(kw)
+        kw.setdefault("method", name)
+        t, k = best_of(lambda: srnn_rs.response_kernels(net, dt=dt, max_lag=max_lag, burn_in=burn_in, seed=3, **kw), 1)
+        se = float(np.mean(k.stderr))
+        # SE ∝ 1/√paths, so reaching SE* costs time·(SE/SE*)²; spread over the kernel's points
+        per_point = t * (se / 1e-3) ** 2 / k.values.size
+        if base is None:
+            base = per_point
+        note = " (biased for non-Gaussian laws)" if name == "fdt_gauss" else ""
+        print(f"  {name:<11}{kw['n_paths']:>7}{t:>9.3f}{se:>11.2e}{per_point:>20.3e}{per_point / base:>11.1f}x{note}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer paths, one repetition")
+    args = ap.parse_args()
+    headline(args.quick)
+    per_point_costs(args.quick)

@@ -1,0 +1,471 @@
+"""Stationary statistics, correlation functions and response (Volterra) kernels (SPEC §3).
+
+Lag convention
+--------------
+Euler–Maruyama applies the input of step ``j`` (held on ``[t_j, t_{j+1})``) as a kick
+``dt·C u_j`` to ``h_{j+1}``. The kernel value at lag ``i·dt`` is the response of ``E[y_N]`` to a
+unit impulse in input step ``N − 1 − i`` (a kick ``c_k`` of the state ``h_{N−i}``). So lag 0 is
+``∇f·C`` and the discretised Volterra series of the simulated network is exactly
+
+``E[y_N] = E∞[f] + dt Σ_i K1[i] u_{N−1−i} + ½ dt² Σ_{i1,i2} K2[i1,i2] u_{N−1−i1} u_{N−1−i2} + O(u³)``
+
+which is what :func:`volterra_predict` evaluates. For a linear network the Monte Carlo
+estimators target the chain's kernel ``R (I − dt A)^i C``; ``method="exact"`` gives the
+continuous-time ``R e^{−A i dt} C``; they differ by ``O(dt)``.
+
+Every Monte Carlo estimator starts each path from the stationary law by its own burn-in, exactly
+as ``SRNN.simulate(h0="stationary", burn_in=..., seed=...)`` does, so a kernel estimated with a
+seed is the derivative along the very paths a driven simulation with that seed follows (common
+random numbers). Reductions are per-block partial sums combined in block order: the results are
+bit-identical for any thread count, and memory does not grow with ``n_paths``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from . import _core
+from ._memory import check_memory
+from ._progress import ProgressArg, progress_callback
+from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed
+from .model import SRNN
+
+__all__ = [
+    "ResponseKernels",
+    "StationaryStats",
+    "CorrelationFunction",
+    "response_kernels",
+    "stationary_stats",
+    "correlation_function",
+    "volterra_predict",
+]
+
+METHODS = ("exact", "adjoint", "girsanov", "fd", "fdt_gauss")
+OBSERVABLES = ("state", "readout", "drift")
+_DEFAULT_BLOCK = 16
+
+
+@dataclass(frozen=True)
+class ResponseKernels:
+    """Response kernels with standard errors.
+
+    Attributes
+    ----------
+    lags : (L,) array
+        Lag times; with ``bin_width > 1`` the mean lag of each bin.
+    values : (L, p, m) or (L, L, p, m, m) array
+        ``K1[i, o, k]`` or ``K2[i1, i2, o, k, l]`` (symmetric under ``(i1, k) ↔ (i2, l)``).
+    stderr : array like ``values``
+        Monte Carlo standard errors (zeros for ``method="exact"``).
+    method, order, n_paths, dt, bin_width
+        How the kernels were obtained.
+    mean, mean_stderr : (p,) arrays or None
+        The stationary readout mean ``E∞[f]`` (the order-0 term) estimated on the same paths,
+        or exactly for ``method="exact"``.
+    """
+
+    lags: np.ndarray
+    values: np.ndarray
+    stderr: np.ndarray
+    method: str
+    order: int
+    n_paths: int
+    dt: float
+    bin_width: int = 1
+    mean: Optional[np.ndarray] = None
+    mean_stderr: Optional[np.ndarray] = None
+
+
+@dataclass(frozen=True)
+class StationaryStats:
+    """Stationary mean and covariance of the state (``n``) and the readout (``p``), each with
+    standard errors (the covariance's by the delta method over independent paths)."""
+
+    mean_state: np.ndarray
+    mean_state_stderr: np.ndarray
+    cov_state: np.ndarray
+    cov_state_stderr: np.ndarray
+    mean_readout: np.ndarray
+    mean_readout_stderr: np.ndarray
+    cov_readout: np.ndarray
+    cov_readout_stderr: np.ndarray
+    n_paths: int
+
+
+@dataclass(frozen=True)
+class CorrelationFunction:
+    """``values[i, o, c] = E∞[f_o(h_{t+i·dt}) g_c(h_t)]`` (uncentred) with standard errors."""
+
+    lags: np.ndarray
+    values: np.ndarray
+    stderr: np.ndarray
+    g: str
+    n_paths: int
+
+
+def _model(model: Any) -> SRNN:
+    if not isinstance(model, SRNN):
+        raise TypeError(f"model: expected an srnn_rs.SRNN, got {type(model).__name__}")
+    return model
+
+
+def _burn_in_steps(model: SRNN, dt: float, burn_in: Optional[float]) -> int:
+    """The burn-in of ``SRNN.simulate(h0="stationary")``, so paths match it bit for bit."""
+    if burn_in is None:
+        burn_in = 10.0 / model.relaxation_rate()
+    steps = int(round(as_positive_float("burn_in", burn_in, allow_zero=True) / dt))
+    if steps >= 2**32:
+        raise ValueError(f"burn_in: at most {2**32 - 1} steps, got {steps}")
+    return steps
+
+
+def _n_lags(dt: float, max_lag: Any) -> int:
+    max_lag = as_positive_float("max_lag", max_lag, allow_zero=True)
+    steps = max_lag / dt
+    if steps > 10**7:
+        raise ValueError(f"max_lag: {max_lag} is {steps:.3g} steps of dt={dt}; at most 1e7 lags")
+    return int(round(steps)) + 1
+
+
+def _common(model: SRNN, dt: Any, n_paths: Any, seed: Any, first_path: Any, block_size: Any) -> tuple:
+    dt = as_positive_float("dt", dt)
+    n_paths = as_int("n_paths", n_paths, minimum=2)
+    seed = as_seed(seed)
+    first_path = as_int("first_path", first_path, minimum=0, maximum=2**64 - 1 - n_paths)
+    block = _DEFAULT_BLOCK if block_size is None else as_int("block_size", block_size, minimum=1)
+    return dt, n_paths, seed, first_path, block
+
+
+def response_kernels(
+    model: SRNN,
+    *,
+    dt: float,
+    max_lag: float,
+    order: int = 1,
+    method: Optional[str] = None,
+    n_paths: int = 1000,
+    seed: int = 0,
+    burn_in: Optional[float] = None,
+    bin_width: Optional[int] = None,
+    eps: Optional[float] = None,
+    n_origins: int = 8,
+    first_path: int = 0,
+    block_size: Optional[int] = None,
+    progress: ProgressArg = False,
+) -> ResponseKernels:
+    r"""First- or second-order response kernels of the stationary network on the lag grid
+    ``0, dt, …, max_lag``.
+
+    Parameters
+    ----------
+    model : SRNN
+    dt : float
+        Time step of the Euler–Maruyama chain (and spacing of the lags).
+    max_lag : float
+        Largest lag (``round(max_lag/dt) + 1`` lags).
+    order : {1, 2}
+    method : {"adjoint", "girsanov", "fd", "fdt_gauss", "exact"}, optional
+        Default ``"adjoint"`` for order 1 and ``"fd"`` for order 2.
+
+        * ``"exact"`` — linear networks only (activation and readout activation ``identity``,
+          ``A = Γ − W`` positive stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0``.
+        * ``"adjoint"`` — pathwise derivative: one backward sweep
+          ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels. Lowest
+          variance; order 1 only.
+        * ``"girsanov"`` — likelihood-ratio weights ``φ_kᵀ z_j/√dt`` with ``φ = Σ⁺C``;
+          additive noise that spans the columns of C only. Unbiased for the chain,
+          derivative-free, variance ``∝ 1/(σ² dt)`` (``bin_width`` averages lags into bins).
+          Orders 1 and 2 (products of weights with the diagonal correction).
+        * ``"fd"`` — finite differences with common random numbers: the state is kicked by
+          ``±eps·c_k`` at the lag and the path re-run on the same noise. Orders 1 and 2 (mixed
+          four-point); the reference for order 2, and costly (a re-run per lag, channel, sign).
+        * ``"fdt_gauss"`` — quasi-Gaussian fluctuation–dissipation
+          ``K1(τ) = Cov(f(h_τ), h_0) Σ0⁻¹ C`` from stationary correlations. Exact for linear
+          networks (Gaussian stationary law); **biased** for nonlinear networks whose
+          stationary law is not Gaussian, by an amount no number of paths removes.
+    n_paths : int
+        Independent stationary paths (at least 2, for standard errors).
+    seed : int
+        Noise seed: the paths are those of ``model.simulate(h0="stationary", burn_in=burn_in,
+        seed=seed, first_path=first_path)``.
+    burn_in : float, optional
+        Burn-in time before each path; default ``10 / model.relaxation_rate()``.
+    bin_width : int, optional
+        ``"girsanov"`` only: lags averaged per bin (default 1).
+    eps : float, optional
+        ``"fd"`` only: kick size (default ``1e-5`` for order 1, ``1e-3`` for order 2).
+    n_origins : int
+        ``"fdt_gauss"`` only: time origins averaged along each path.
+    first_path, block_size, progress
+        As in :meth:`SRNN.simulate`.
+
+    Returns
+    -------
+    ResponseKernels
+
+    Raises
+    ------
+    ValueError
+        When the method does not apply to the network (e.g. ``"exact"`` on a nonlinear
+        network, ``"girsanov"`` with multiplicative noise or noise that does not span C), or
+        an argument is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> net = srnn_rs.SRNN(0.3 * np.eye(2), np.ones((2, 1)), sigma=0.5, activation="identity")
+    >>> k = srnn_rs.response_kernels(net, dt=0.01, max_lag=1.0, method="exact")
+    >>> k.values.shape
+    (101, 2, 1)
+    >>> bool(np.allclose(k.values[0], 1.0))
+    True
+    """
+    model = _model(model)
+    dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
+    order = as_int("order", order, minimum=1, maximum=2)
+    if method is None:
+        method = "adjoint" if order == 1 else "fd"
+    method = as_choice("method", method, METHODS)
+    n_lags = _n_lags(dt, max_lag)
+    if order == 2 and method in ("adjoint", "fdt_gauss"):
+        raise ValueError(f"method: {method!r} estimates first-order kernels only; use 'fd' or 'girsanov' for order 2")
+    if bin_width is not None and method != "girsanov":
+        raise ValueError(f"bin_width: only the 'girsanov' method bins lags, got method={method!r}")
+    width = 1 if bin_width is None else as_int("bin_width", bin_width, minimum=1, maximum=n_lags)
+    if eps is not None and method != "fd":
+        raise ValueError(f"eps: only the 'fd' method uses a kick size, got method={method!r}")
+    eps_v = (1e-5 if order == 1 else 1e-3) if eps is None else as_positive_float("eps", eps)
+    n_origins = as_int("n_origins", n_origins, minimum=1)
+    p, m = model.p, model.m
+    if m == 0:
+        raise ValueError("model: the network has no input channels (C has 0 columns), so it has no response kernel")
+    n_bins = -(-n_lags // width)
+    size = n_bins * p * m if order == 1 else n_bins * n_bins * p * m * m
+    check_memory("response kernel", 8 * size * (6 if method == "girsanov" else 4))
+    if method == "fd":
+        check_memory("finite-difference buffers", 8 * size * block)
+
+    if method == "exact":
+        lags = dt * np.arange(n_lags, dtype=float)
+        k1 = np.asarray(_core.exact_kernel(model._native, lags.tolist()))
+        values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
+        mean = None
+        if model.get_params()["sigma_mult"] is None:
+            mean = np.asarray(_core.exact_stationary(model._native)["mean_readout"])
+        return ResponseKernels(
+            lags=lags, values=values, stderr=np.zeros_like(values), method=method, order=order,
+            n_paths=0, dt=dt, bin_width=1, mean=mean,
+            mean_stderr=None if mean is None else np.zeros_like(mean),
+        )
+
+    burn = _burn_in_steps(model, dt, burn_in)
+    every = max(1, n_lags // 4)
+    with progress_callback(progress, f"K{order} ({method})") as callback:
+        out = _core.response_kernel(
+            model._native, method=method, order=order, dt=dt, n_lags=n_lags, n_paths=n_paths,
+            seed=seed, first_path=first_path, burn_in_steps=burn, block_size=block,
+            bin_width=width, eps=eps_v, n_origins=n_origins, every=every, progress=callback,
+        )
+    return ResponseKernels(
+        lags=out["lags"], values=out["values"], stderr=out["stderr"], method=method, order=order,
+        n_paths=int(out["n_paths"]), dt=dt, bin_width=width,
+        mean=out["mean"] if out["mean"].size else None,
+        mean_stderr=out["mean_stderr"] if out["mean_stderr"].size else None,
+    )
+
+
+def stationary_stats(
+    model: SRNN,
+    *,
+    dt: float,
+    n_paths: int = 1000,
+    window: float = 0.0,
+    stride: int = 1,
+    seed: int = 0,
+    burn_in: Optional[float] = None,
+    first_path: int = 0,
+    block_size: Optional[int] = None,
+    progress: ProgressArg = False,
+) -> StationaryStats:
+    """Stationary mean and covariance of the state and the readout, with standard errors.
+
+    Each of ``n_paths`` independent paths is burnt in, then contributes the time average of
+    its states at steps ``0, stride, …`` over ``window`` (``window=0``: the burnt-in state
+    alone). Standard errors come from the spread of the per-path averages.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> net = srnn_rs.SRNN(np.zeros((1, 1)), np.ones((1, 1)), sigma=1.0, activation="identity")
+    >>> st = srnn_rs.stationary_stats(net, dt=0.01, n_paths=2000, window=2.0, stride=10)
+    >>> bool(abs(st.cov_state[0, 0] - 0.5) < 5 * st.cov_state_stderr[0, 0] + 0.01)
+    True
+    """
+    model = _model(model)
+    dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
+    n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
+    stride = as_int("stride", stride, minimum=1)
+    check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n)
+    burn = _burn_in_steps(model, dt, burn_in)
+    with progress_callback(progress, "stationary stats") as callback:
+        out = _core.stationary_stats(
+            model._native, dt=dt, n_paths=n_paths, seed=seed, first_path=first_path,
+            burn_in_steps=burn, block_size=block, n_steps=n_steps, stride=stride, progress=callback,
+        )
+    return StationaryStats(**{k: (int(v) if k == "n_paths" else v) for k, v in out.items()})
+
+
+def correlation_function(
+    model: SRNN,
+    *,
+    dt: float,
+    max_lag: float,
+    g: str = "state",
+    n_paths: int = 1000,
+    n_origins: int = 8,
+    origin_spacing: Optional[float] = None,
+    seed: int = 0,
+    burn_in: Optional[float] = None,
+    first_path: int = 0,
+    block_size: Optional[int] = None,
+    progress: ProgressArg = False,
+) -> CorrelationFunction:
+    r"""Two-time stationary correlation ``E∞[f(h_τ) g(h_0)]`` on ``τ = 0, dt, …, max_lag``,
+    with ``f`` the readout.
+
+    Parameters
+    ----------
+    g : {"state", "readout", "drift"}
+        The function at time 0: the state ``h``, the readout ``f(h)``, or the drift
+        ``b(h) = −Γh + a(Wh + b)``. With isotropic additive noise ``σ`` and a gradient drift
+        the stationary score is ``∇ log ρ∞ = 2 b(h)/σ²``, so the exact fluctuation–dissipation
+        relation reads ``K1(τ) = −(2/σ²) E∞[f(h_τ) b(h_0)ᵀ] C``.
+    n_origins, origin_spacing
+        Each path averages ``n_origins`` time origins ``origin_spacing`` apart (default a
+        quarter of ``max_lag``) before the average over paths.
+
+    Returns
+    -------
+    CorrelationFunction
+        ``values`` of shape ``(L, p, q)``.
+    """
+    model = _model(model)
+    dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
+    g = as_choice("g", g, OBSERVABLES)
+    n_lags = _n_lags(dt, max_lag)
+    n_origins = as_int("n_origins", n_origins, minimum=1)
+    if origin_spacing is None:
+        every = max(1, n_lags // 4)
+    else:
+        every = max(1, int(round(as_positive_float("origin_spacing", origin_spacing) / dt)))
+    run = n_lags - 1 + (n_origins - 1) * every
+    check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p))
+    burn = _burn_in_steps(model, dt, burn_in)
+    with progress_callback(progress, "correlation") as callback:
+        out = _core.correlation(
+            model._native, observable=g, dt=dt, n_lags=n_lags, n_paths=n_paths, seed=seed,
+            first_path=first_path, burn_in_steps=burn, block_size=block, n_origins=n_origins,
+            every=every, progress=callback,
+        )
+    return CorrelationFunction(lags=out["lags"], values=out["values"], stderr=out["stderr"], g=g,
+                               n_paths=int(out["n_paths"]))
+
+
+def _kernel_array(name: str, k: Any, order: int, dt: Optional[float]) -> tuple[np.ndarray, Optional[float], Optional[np.ndarray]]:
+    if isinstance(k, ResponseKernels):
+        if k.order != order:
+            raise ValueError(f"{name}: expected an order-{order} kernel, got order {k.order}")
+        if k.bin_width != 1:
+            raise ValueError(f"{name}: binned kernels (bin_width={k.bin_width}) cannot be summed on the "
+                             "input grid; estimate with bin_width=1")
+        return np.asarray(k.values, dtype=float), k.dt, k.mean
+    arr = as_float_array(name, k, ndim=3 if order == 1 else 5)
+    return arr, None, None
+
+
+def volterra_predict(
+    k1: Union[ResponseKernels, np.ndarray],
+    u: Any,
+    dt: Optional[float] = None,
+    *,
+    k2: Optional[Union[ResponseKernels, np.ndarray]] = None,
+    mean: Optional[Any] = None,
+) -> np.ndarray:
+    r"""The truncated Volterra series for an input on the grid:
+
+    ``y_N = mean + dt Σ_i K1[i] u_{N−1−i} + ½ dt² Σ_{i1,i2} K2[i1,i2] u_{N−1−i1} u_{N−1−i2}``
+
+    for ``N = 0..T`` (the lag convention of this module; kernels are zero beyond their last
+    lag), to set beside ``model.simulate(u, dt, h0="stationary", ...)`` averaged over paths.
+
+    Parameters
+    ----------
+    k1 : ResponseKernels or (L, p, m) array
+    u : (T, m) or (B, T, m) array
+        Input held constant on ``[t_k, t_k + dt)``.
+    dt : float, optional
+        Grid step; taken from ``k1`` when it is a :class:`ResponseKernels` (and must agree).
+    k2 : ResponseKernels or (L2, L2, p, m, m) array, optional
+        Second-order kernel (symmetric convention, hence the ½).
+    mean : (p,) array, optional
+        The order-0 term. Default: ``k1.mean`` when ``k1`` carries one, else zero (the
+        prediction is then of ``E[y_N] − E∞[f]``).
+
+    Returns
+    -------
+    ndarray
+        ``(T + 1, p)`` or ``(B, T + 1, p)``, like ``simulate(record="readout")``.
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> k1 = np.ones((3, 1, 1))
+    >>> srnn_rs.volterra_predict(k1, np.ones((4, 1)), 0.5)[:, 0].tolist()
+    [0.0, 0.5, 1.0, 1.5, 1.5]
+    """
+    K1, dt1, mean1 = _kernel_array("k1", k1, 1, dt)
+    if dt is None:
+        if dt1 is None:
+            raise ValueError("dt: required when k1 is a plain array")
+        dt = dt1
+    dt = as_positive_float("dt", dt)
+    if dt1 is not None and not math.isclose(dt, dt1, rel_tol=1e-9):
+        raise ValueError(f"dt: {dt} differs from the kernels' dt={dt1}")
+    L, p, m = K1.shape
+    u_arr = as_float_array("u", u, ndim=(2, 3))
+    batched = u_arr.ndim == 3
+    U = u_arr if batched else u_arr[None]
+    if U.shape[-1] != m:
+        raise ValueError(f"u: expected {m} input channels on the last axis (the kernels' m), got shape {u_arr.shape}")
+    B, T, _ = U.shape
+    K2 = None
+    if k2 is not None:
+        K2, dt2, _ = _kernel_array("k2", k2, 2, dt)
+        if dt2 is not None and not math.isclose(dt, dt2, rel_tol=1e-9):
+            raise ValueError(f"k2: its dt={dt2} differs from dt={dt}")
+        if K2.shape[0] != K2.shape[1] or K2.shape[2:] != (p, m, m):
+            raise ValueError(f"k2: expected shape (L2, L2, {p}, {m}, {m}), got {K2.shape}")
+    if mean is None:
+        mean_v = np.zeros(p) if mean1 is None else np.asarray(mean1, dtype=float)
+    else:
+        mean_v = as_float_array("mean", mean, ndim=1)
+        if mean_v.shape != (p,):
+            raise ValueError(f"mean: expected shape ({p},), got {mean_v.shape}")
+    check_memory("volterra prediction", 8 * B * (T + 1) * (p + max(L, 0 if K2 is None else K2.shape[0]) * m))
+
+    y = np.broadcast_to(mean_v, (B, T + 1, p)).copy()
+    # Order 1: a causal convolution, one matrix product per lag.
+    for i in range(min(L, T)):
+        y[:, i + 1:, :] += dt * np.einsum("btk,ok->bto", U[:, : T - i, :], K1[i])
+    if K2 is not None:
+        L2 = K2.shape[0]
+        # Windows win[b, N, i, :] = u_{N−1−i} (zero before the start).
+        padded = np.concatenate([np.zeros((B, L2, m)), U], axis=1)
+        for N in range(1, T + 1):
+            win = padded[:, L2 + N - 1 - np.arange(L2), :]
+            y[:, N, :] += 0.5 * dt * dt * np.einsum("bik,ijokl,bjl->bo", win, K2, win, optimize=True)
+    return y if batched else y[0]

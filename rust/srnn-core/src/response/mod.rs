@@ -1,0 +1,103 @@
+//! Stationary statistics and response (Volterra) kernels of SPEC §3.
+//!
+//! **Lag convention.** Euler–Maruyama applies the input of step `j` (held on
+//! `[t_j, t_{j+1})`) as a kick `dt·C u_j` to `h_{j+1}`. The kernel value at lag `i·dt` is the
+//! response of `E[y_N]` to a unit impulse in step `j = N − 1 − i`, i.e. to a kick `c_k` of
+//! the state `h_{N−i}`: `K1[i] = ∂E[y_N]/∂(dt·u_{N−1−i})`. So lag 0 is `∇f·C`, and the
+//! discretised Volterra series is exactly
+//! `E[y_N] = E∞[f] + dt Σ_i K1[i] u_{N−1−i} + ½ dt² Σ_{i1,i2} K2[i1,i2] u_{N−1−i1} u_{N−1−i2} + …`.
+//! For a linear network the estimators target the chain's kernel `R (I − dt A)^i C`, which
+//! is `R e^{−A i dt} C` up to `O(dt)`.
+//!
+//! Every Monte Carlo estimator runs blocks of paths, each started from the stationary law
+//! (its own burn-in, exactly as `simulate(h0 = "stationary")` with the same seed), reduces a
+//! block to partial sums and folds blocks in block order: results are bit-identical for any
+//! thread count, and memory does not grow with the number of paths.
+
+mod adjoint;
+mod ensemble;
+mod exact;
+mod fd;
+mod fdt;
+mod girsanov;
+pub mod linalg;
+mod stats;
+
+pub use adjoint::adjoint_k1;
+pub use ensemble::Moments;
+pub use exact::{exact_k1, exact_stationary, ExactStationary};
+pub use fd::{fd_k1, fd_k2};
+pub use fdt::fdt_gauss_k1;
+pub use girsanov::{girsanov_k1, girsanov_k2};
+pub use stats::{correlation, stationary_stats, CorrelationFunction, Observable, StationaryStats};
+
+/// How an ensemble of stationary paths is drawn.
+#[derive(Debug, Clone)]
+pub struct EnsembleSettings {
+    pub dt: f64,
+    /// Lags `0, dt, …, (n_lags − 1)·dt`.
+    pub n_lags: usize,
+    pub n_paths: usize,
+    pub seed: u64,
+    pub first_path: u64,
+    /// Unperturbed steps before step 0 of every path (its start from the stationary law).
+    pub burn_in_steps: usize,
+    pub block_size: usize,
+}
+
+impl EnsembleSettings {
+    pub fn new(dt: f64, n_lags: usize, n_paths: usize, burn_in_steps: usize) -> Self {
+        EnsembleSettings {
+            dt,
+            n_lags,
+            n_paths,
+            seed: 0,
+            first_path: 0,
+            burn_in_steps,
+            block_size: 16,
+        }
+    }
+
+    pub fn lags(&self) -> Vec<f64> {
+        (0..self.n_lags).map(|i| i as f64 * self.dt).collect()
+    }
+}
+
+/// A kernel estimate: `values`/`stderr` row-major with `shape` `(L, p, m)` for order 1 and
+/// `(L, L, p, m, m)` for order 2; `mean` is the stationary mean of the readout estimated on
+/// the same paths (empty when the method does not produce it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kernel {
+    pub order: usize,
+    pub lags: Vec<f64>,
+    pub shape: Vec<usize>,
+    pub values: Vec<f64>,
+    pub stderr: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub mean_stderr: Vec<f64>,
+    pub n_paths: usize,
+}
+
+impl Kernel {
+    fn from_moments(
+        order: usize,
+        lags: Vec<f64>,
+        shape: Vec<usize>,
+        k: &Moments,
+        mean: Option<&Moments>,
+    ) -> Self {
+        Kernel {
+            order,
+            lags,
+            shape,
+            values: k.mean(),
+            stderr: k.stderr(),
+            mean: mean.map(|m| m.mean()).unwrap_or_default(),
+            mean_stderr: mean.map(|m| m.stderr()).unwrap_or_default(),
+            n_paths: k.count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
