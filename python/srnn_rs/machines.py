@@ -8,7 +8,8 @@ installed and working without it.
 * :class:`ReadoutSRNN` — the readout-only SRNN (reservoir computing): a fixed network, its
   readout fitted by ridge on its simulated states.
 
-Linear ridge solutions accumulate ``XᵀX`` and ``XᵀY`` over blocks of samples and solve once,
+Linear ridge solutions accumulate the Gram information of ``[X | Y]`` over blocks of samples
+(as its triangular factor, the numerically stable form of ``XᵀX``, ``XᵀY``) and solve once,
 so memory does not grow with the number of training sequences.
 """
 
@@ -74,37 +75,37 @@ def _targets(y: Any, n: int) -> Tuple[np.ndarray, bool]:
     return (y[:, None], True) if y.ndim == 1 else (y, False)
 
 
-class _NormalEquations:
-    """Accumulates ``[X 1]ᵀ[X 1]`` and ``[X 1]ᵀ Y`` block by block; the intercept is not penalised."""
+class _LeastSquares:
+    """Ridge regression accumulated block by block in the triangular factor ``R`` of
+    ``[X 1 | Y]`` (so ``RᵀR`` is the accumulated ``[X 1 | Y]ᵀ[X 1 | Y]``): memory is that of
+    ``XᵀX``, but the solve does not square the condition number, so a fit that should be exact
+    is exact to round-off. The intercept is not penalised."""
 
-    def __init__(self) -> None:
-        self.xtx: Optional[np.ndarray] = None
-        self.xty: Optional[np.ndarray] = None
+    def __init__(self, fit_intercept: bool) -> None:
+        self.fit_intercept = fit_intercept
+        self.r: Optional[np.ndarray] = None
+        self.n_features = 0
 
     def add(self, X: np.ndarray, Y: np.ndarray) -> None:
-        Xa = np.concatenate([X, np.ones((X.shape[0], 1))], axis=1)
-        if self.xtx is None:
-            self.xtx = Xa.T @ Xa
-            self.xty = Xa.T @ Y
-        else:
-            self.xtx += Xa.T @ Xa
-            self.xty += Xa.T @ Y
+        cols = [X, np.ones((X.shape[0], 1))] if self.fit_intercept else [X]
+        block = np.concatenate([*cols, Y], axis=1)
+        self.n_features = block.shape[1] - Y.shape[1]
+        stacked = block if self.r is None else np.concatenate([self.r, block], axis=0)
+        self.r = np.linalg.qr(stacked, mode="r")
 
-    def solve(self, alpha: float, fit_intercept: bool) -> Tuple[np.ndarray, np.ndarray]:
-        assert self.xtx is not None and self.xty is not None
-        A, B = self.xtx, self.xty
-        if not fit_intercept:
-            A, B = A[:-1, :-1], B[:-1]
-        reg = alpha * np.eye(A.shape[0])
-        if fit_intercept:
-            reg[-1, -1] = 0.0
-        try:
-            w = np.linalg.solve(A + reg, B)
-        except np.linalg.LinAlgError:
-            w = np.linalg.lstsq(A + reg, B, rcond=None)[0]
-        if fit_intercept:
+    def solve(self, alpha: float) -> Tuple[np.ndarray, np.ndarray]:
+        assert self.r is not None
+        F = self.n_features
+        R, c = self.r[:, :F], self.r[:, F:]
+        penalty = np.full(F, np.sqrt(alpha))
+        if self.fit_intercept:
+            penalty[-1] = 0.0
+        M = np.concatenate([R, np.diag(penalty)], axis=0)
+        rhs = np.concatenate([c, np.zeros((F, c.shape[1]))], axis=0)
+        w = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        if self.fit_intercept:
             return w[:-1], w[-1]
-        return w, np.zeros(B.shape[1])
+        return w, np.zeros(c.shape[1])
 
 
 def _blocks(n: int, size: int) -> Iterator[slice]:
@@ -153,10 +154,10 @@ class ResponseFeatureRidge(_Estimator):
         Y, self._flat = _targets(y, U.shape[0])
         alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
         block = as_int("block_size", self.block_size, minimum=1)
-        acc = _NormalEquations()
+        acc = _LeastSquares(bool(self.fit_intercept))
         for rows in _blocks(U.shape[0], block):
             acc.add(self.transform(U[rows]), Y[rows])
-        self.coef_, self.intercept_ = acc.solve(alpha, bool(self.fit_intercept))
+        self.coef_, self.intercept_ = acc.solve(alpha)
         self.n_features_in_ = self.coef_.shape[0]
         return self
 
@@ -298,7 +299,7 @@ class ReadoutSRNN(_Estimator):
             self._flat = False
         else:
             y, self._flat = _targets(y, U.shape[0])
-        acc = _NormalEquations()
+        acc = _LeastSquares(True)
         start = 0
         for feats in self._features(U):
             rows = slice(start, start + feats.shape[0])
@@ -308,7 +309,7 @@ class ReadoutSRNN(_Estimator):
                 acc.add(X, y[rows, washout:].reshape(X.shape[0], -1))
             else:
                 acc.add(feats, y[rows])
-        self.coef_, self.intercept_ = acc.solve(alpha, True)
+        self.coef_, self.intercept_ = acc.solve(alpha)
         self._y_ndim = y.ndim
         return self
 
