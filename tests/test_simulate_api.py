@@ -210,3 +210,22 @@ def test_model_is_immutable_picklable_and_leaves_caller_arrays_alone():
     assert np.array_equal(a, again.simulate(None, 0.01, n_steps=20, n_paths=2, seed=1))
     rebuilt = srnn_rs.SRNN(**net.params)
     assert np.array_equal(a, rebuilt.simulate(None, 0.01, n_steps=20, n_paths=2, seed=1))
+
+
+def test_gil_is_released_while_simulating():
+    net = tanh_network(n=64)
+    done = threading.Event()
+
+    def work():
+        net.simulate(None, 0.01, n_steps=2000, n_paths=2000, record="final")
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    ticks = 0
+    while not done.is_set():
+        time.sleep(0.001)
+        ticks += 1
+    worker.join()
+    # A call holding the GIL throughout would let this thread wake once or twice at most.
+    assert ticks > 20
