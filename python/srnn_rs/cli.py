@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import __version__, cpu_features
+from ._progress import progress_callback
 from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
 from .model import SRNN
 from .networks import default_network
@@ -115,11 +116,14 @@ def demo(args: argparse.Namespace) -> int:
     n_train, n_test, Tt = int(200 * max(scale, 0.5)), 100, int(round(3.0 / dt))
     U = random_inputs(n_train + n_test, Tt, amplitude=1.5, smoothness=5, seed=seed + 1)
     noise_paths = max(50, int(200 * scale))
-    targets = np.array([
-        net.simulate(np.repeat(U[i][None], noise_paths, axis=0), dt, n_paths=noise_paths, h0="stationary",
-                     burn_in=burn_in, seed=seed, record="final")[:, 0].mean()
-        for i in range(len(U))
-    ])  # the same noise paths for every input (common random numbers)
+    targets = np.empty(len(U))
+    with progress_callback(args.progress, "teacher targets") as tick:
+        for i in range(len(U)):
+            # The same noise paths for every input (common random numbers).
+            targets[i] = net.simulate(np.repeat(U[i][None], noise_paths, axis=0), dt, n_paths=noise_paths,
+                                      h0="stationary", burn_in=burn_in, seed=seed, record="final")[:, 0].mean()
+            if tick is not None:
+                tick(i + 1, len(U))
     tr, te = slice(0, n_train), slice(n_train, None)
     rows = [("linear baseline (ridge on the raw input sequence)", _linear_ridge(U[tr, :, 0], targets[tr], U[te, :, 0], 1e-2))]
     for depth in (1, 2, 3):
@@ -219,7 +223,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     d.add_argument("--amplitude", type=float, default=0.5, help="amplitude of the driving input in part 3 (default 0.5)")
     d.add_argument("--figure", default="srnn_demo.png",
                    help="where to write the figure (default srnn_demo.png; '' for none)")
-    d.add_argument("--progress", action="store_true", help="show progress bars (tqdm when installed)")
+    d.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty(),
+                   help="progress bars on the long steps (tqdm when installed); default: on in a terminal")
     d.set_defaults(func=demo)
     args = parser.parse_args(argv)
     return int(args.func(args))
