@@ -82,7 +82,7 @@ pub fn permute(src: &[f64], perm: &[u32], out: &mut [f64]) {
 /// the buffers distinct), so the FMA levels use 256-bit intrinsics; the result is the same
 /// as the scalar fused loop, element by element.
 #[inline(always)]
-pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
+pub fn axpy<const FMA: bool>(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
     let n = o.len();
     let (b, s) = (&b[..n], &s[..n]);
     let mut i = 0;
@@ -94,20 +94,8 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
         // SAFETY: FMA is true only inside `dispatch!` kernels compiled with avx2+fma after
         // run-time detection; every access is below `n`, the common length.
         unsafe {
-            let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
-            if Z {
-                use std::arch::x86_64::{
-                    _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_set1_pd, _mm512_storeu_pd,
-                };
-                let fz = _mm512_set1_pd(f);
-                while i + 8 <= n {
-                    let r =
-                        _mm512_fmadd_pd(fz, _mm512_loadu_pd(bp.add(i)), _mm512_loadu_pd(sp.add(i)));
-                    _mm512_storeu_pd(op.add(i), r);
-                    i += 8;
-                }
-            }
             let fv = _mm256_set1_pd(f);
+            let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
             while i + 8 <= n {
                 let r0 =
                     _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(sp.add(i)));
@@ -135,7 +123,7 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
 
 /// `o += f * b`.
 #[inline(always)]
-pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut [f64]) {
+pub fn axpy_in_place<const FMA: bool>(f: f64, b: &[f64], o: &mut [f64]) {
     let n = o.len();
     let b = &b[..n];
     let mut i = 0;
@@ -146,20 +134,8 @@ pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut 
         };
         // SAFETY: as in `axpy`.
         unsafe {
-            let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
-            if Z {
-                use std::arch::x86_64::{
-                    _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_set1_pd, _mm512_storeu_pd,
-                };
-                let fz = _mm512_set1_pd(f);
-                while i + 8 <= n {
-                    let r =
-                        _mm512_fmadd_pd(fz, _mm512_loadu_pd(bp.add(i)), _mm512_loadu_pd(op.add(i)));
-                    _mm512_storeu_pd(op.add(i), r);
-                    i += 8;
-                }
-            }
             let fv = _mm256_set1_pd(f);
+            let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
             while i + 8 <= n {
                 let r0 =
                     _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(op.add(i)));
@@ -194,24 +170,19 @@ pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut 
 ///
 /// `buf` needs `2 d^{depth-1}` entries.
 #[inline(always)]
-pub fn mul_exp_left<const FMA: bool, const Z: bool>(
-    lay: &Layout,
-    t: &mut [f64],
-    z: &[f64],
-    buf: &mut [f64],
-) {
+pub fn mul_exp_left<const FMA: bool>(lay: &Layout, t: &mut [f64], z: &[f64], buf: &mut [f64]) {
     let n_max = lay.pow[lay.depth.saturating_sub(1)];
     let (b0, b1) = buf[..2 * n_max].split_at_mut(n_max);
     for k in (1..=lay.depth).rev() {
-        let cur = horner_chain::<FMA, Z>(lay, t, z, k, b0, b1);
-        update_level::<FMA, Z>(lay, t, z, k, cur);
+        let cur = horner_chain::<FMA>(lay, t, z, k, b0, b1);
+        update_level::<FMA>(lay, t, z, k, cur);
     }
 }
 
 /// `B_{k-1}` of Horner's rule for level `k`, computed from levels `0..k` of `t`; it is left in
 /// `b0` or `b1`, and the returned slice points at it.
 #[inline(always)]
-fn horner_chain<'a, const FMA: bool, const Z: bool>(
+fn horner_chain<'a, const FMA: bool>(
     lay: &Layout,
     t: &[f64],
     z: &[f64],
@@ -232,7 +203,7 @@ fn horner_chain<'a, const FMA: bool, const Z: bool>(
             (&*b0, &mut *b1)
         };
         for c in 0..d {
-            axpy::<FMA, Z>(
+            axpy::<FMA>(
                 z[c] * inv,
                 &cur[..n],
                 &tm[c * n..(c + 1) * n],
@@ -250,17 +221,11 @@ fn horner_chain<'a, const FMA: bool, const Z: bool>(
 
 /// `t_k += z ⊗ B_{k-1}`.
 #[inline(always)]
-fn update_level<const FMA: bool, const Z: bool>(
-    lay: &Layout,
-    t: &mut [f64],
-    z: &[f64],
-    k: usize,
-    b: &[f64],
-) {
+fn update_level<const FMA: bool>(lay: &Layout, t: &mut [f64], z: &[f64], k: usize, b: &[f64]) {
     let n = lay.pow[k - 1];
     let tk = &mut t[lay.off[k]..lay.off[k + 1]];
     for c in 0..lay.d {
-        axpy_in_place::<FMA, Z>(z[c], b, &mut tk[c * n..(c + 1) * n]);
+        axpy_in_place::<FMA>(z[c], b, &mut tk[c * n..(c + 1) * n]);
     }
 }
 
@@ -271,7 +236,7 @@ fn update_level<const FMA: bool, const Z: bool>(
 ///
 /// `buf` needs `4 d^{depth-1}` entries.
 #[inline(always)]
-pub fn mul_exp_left2<const FMA: bool, const Z: bool>(
+pub fn mul_exp_left2<const FMA: bool>(
     lay: &Layout,
     t: &mut [f64],
     z1: &[f64],
@@ -281,36 +246,30 @@ pub fn mul_exp_left2<const FMA: bool, const Z: bool>(
     let top = lay.depth;
     let n_max = lay.pow[top.saturating_sub(1)];
     if top < 2 {
-        mul_exp_left::<FMA, Z>(lay, t, z1, buf);
-        mul_exp_left::<FMA, Z>(lay, t, z2, buf);
+        mul_exp_left::<FMA>(lay, t, z1, buf);
+        mul_exp_left::<FMA>(lay, t, z2, buf);
         return;
     }
     let (bufs, xy) = buf[..4 * n_max].split_at_mut(2 * n_max);
     let (b0, b1) = bufs.split_at_mut(n_max);
     let (x, y) = xy.split_at_mut(n_max);
     for (zz, keep) in [(z1, &mut *x), (z2, &mut *y)] {
-        keep.copy_from_slice(horner_chain::<FMA, Z>(lay, t, zz, top, b0, b1));
+        keep.copy_from_slice(horner_chain::<FMA>(lay, t, zz, top, b0, b1));
         for k in (1..top).rev() {
-            let cur = horner_chain::<FMA, Z>(lay, t, zz, k, b0, b1);
-            update_level::<FMA, Z>(lay, t, zz, k, cur);
+            let cur = horner_chain::<FMA>(lay, t, zz, k, b0, b1);
+            update_level::<FMA>(lay, t, zz, k, cur);
         }
     }
     let n = n_max;
     let tk = &mut t[lay.off[top]..lay.off[top + 1]];
     for c in 0..lay.d {
-        axpy2_in_place::<FMA, Z>(z1[c], x, z2[c], y, &mut tk[c * n..(c + 1) * n]);
+        axpy2_in_place::<FMA>(z1[c], x, z2[c], y, &mut tk[c * n..(c + 1) * n]);
     }
 }
 
 /// `o = f2 * b2 + (f1 * b1 + o)`, each step rounded as two [`axpy_in_place`] calls would.
 #[inline(always)]
-fn axpy2_in_place<const FMA: bool, const Z: bool>(
-    f1: f64,
-    b1: &[f64],
-    f2: f64,
-    b2: &[f64],
-    o: &mut [f64],
-) {
+fn axpy2_in_place<const FMA: bool>(f1: f64, b1: &[f64], f2: f64, b2: &[f64], o: &mut [f64]) {
     let n = o.len();
     let (b1, b2) = (&b1[..n], &b2[..n]);
     let mut i = 0;
@@ -321,24 +280,8 @@ fn axpy2_in_place<const FMA: bool, const Z: bool>(
         };
         // SAFETY: as in `axpy`.
         unsafe {
-            let (p1, p2, op) = (b1.as_ptr(), b2.as_ptr(), o.as_mut_ptr());
-            if Z {
-                use std::arch::x86_64::{
-                    _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_set1_pd, _mm512_storeu_pd,
-                };
-                let (f1z, f2z) = (_mm512_set1_pd(f1), _mm512_set1_pd(f2));
-                while i + 8 <= n {
-                    let r = _mm512_fmadd_pd(
-                        f1z,
-                        _mm512_loadu_pd(p1.add(i)),
-                        _mm512_loadu_pd(op.add(i)),
-                    );
-                    let r = _mm512_fmadd_pd(f2z, _mm512_loadu_pd(p2.add(i)), r);
-                    _mm512_storeu_pd(op.add(i), r);
-                    i += 8;
-                }
-            }
             let (f1v, f2v) = (_mm256_set1_pd(f1), _mm256_set1_pd(f2));
+            let (p1, p2, op) = (b1.as_ptr(), b2.as_ptr(), o.as_mut_ptr());
             while i + 4 <= n {
                 let r =
                     _mm256_fmadd_pd(f1v, _mm256_loadu_pd(p1.add(i)), _mm256_loadu_pd(op.add(i)));
@@ -613,7 +556,7 @@ mod tests {
         let want = mul(&lay, &exp(&lay, &ez), &t);
         let mut got = t.clone();
         let mut buf = vec![0.0; 2 * lay.pow[lay.depth - 1]];
-        mul_exp_left::<false, false>(&lay, &mut got, &z, &mut buf);
+        mul_exp_left::<false>(&lay, &mut got, &z, &mut buf);
         assert!(close(&got, &want, 1e-13));
     }
 
@@ -626,9 +569,9 @@ mod tests {
             let z2: Vec<f64> = (0..d).map(|c| -0.1 + 0.35 * c as f64).collect();
             let mut buf = vec![0.0; 4 * lay.pow[depth - 1]];
             let (mut a, mut b) = (t.clone(), t.clone());
-            mul_exp_left::<false, false>(&lay, &mut a, &z1, &mut buf);
-            mul_exp_left::<false, false>(&lay, &mut a, &z2, &mut buf);
-            mul_exp_left2::<false, false>(&lay, &mut b, &z1, &z2, &mut buf);
+            mul_exp_left::<false>(&lay, &mut a, &z1, &mut buf);
+            mul_exp_left::<false>(&lay, &mut a, &z2, &mut buf);
+            mul_exp_left2::<false>(&lay, &mut b, &z1, &z2, &mut buf);
             assert_eq!(a, b);
         }
     }
