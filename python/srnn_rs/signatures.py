@@ -76,10 +76,6 @@ def _as_jobs(n_jobs: Any) -> Optional[int]:
     return v
 
 
-def _full_len(d: int, depth: int) -> int:
-    return 1 + siglength(d, depth)
-
-
 def _as_path(name: str, path: ArrayLike) -> np.ndarray:
     arr = as_float_array(name, path)
     if arr.ndim < 2:
@@ -205,7 +201,9 @@ def signature(
         Truncation level, at least 1.
     stream : bool, default False
         If True return the signature of every prefix ``path[..., :k+1, :]``, shape
-        ``(..., L-1, S)`` (iisignature's ``format=2``).
+        ``(..., P-1, S)`` (iisignature's ``format=2``), where ``P`` is the number of points
+        after the transforms: ``L``, plus one with ``basepoint``, then ``2P-1`` with
+        ``lead_lag``.
     basepoint : bool or array_like, default False
         True prepends the origin to every path; an array of shape ``(d,)`` or
         ``(..., d)`` prepends that point (as in signatory).
@@ -230,8 +228,9 @@ def signature(
     Returns
     -------
     numpy.ndarray
-        Shape ``(..., S)`` or ``(..., L-1, S)`` with ``S = siglength(d', depth)`` (+1 with
-        ``scalar_term``), ``d'`` the dimension after the transforms.
+        Shape ``(..., S)`` or ``(..., P-1, S)`` with ``S = siglength(d', depth)`` (+1 with
+        ``scalar_term``), ``d'`` the dimension after the transforms (``2d`` with ``lead_lag``,
+        one more with ``time_aug``).
 
     Examples
     --------

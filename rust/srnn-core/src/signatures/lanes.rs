@@ -10,9 +10,9 @@ use crate::vmath::madd;
 pub const W: usize = 4;
 pub type Lane = [f64; W];
 
-/// `f * b + s` lane by lane. LLVM's SLP vectoriser leaves this as scalar FMAs, so the
-/// FMA levels (AVX2 and AVX-512 kernels, both of which have AVX2+FMA) use one 256-bit
-/// intrinsic; the result is bit-identical to four scalar fused operations.
+/// `f * b + s` lane by lane. The FMA levels (AVX2 and AVX-512 kernels, both of which have
+/// AVX2+FMA) use one 256-bit intrinsic rather than relying on the vectoriser to merge four
+/// scalar operations; the result is bit-identical to four scalar fused operations.
 #[inline(always)]
 fn lane_madd<const FMA: bool>(f: &Lane, b: &Lane, s: &Lane) -> Lane {
     #[cfg(target_arch = "x86_64")]

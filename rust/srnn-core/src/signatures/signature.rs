@@ -193,18 +193,42 @@ pub struct SigOptions {
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-    crate::dispatch!(
-        fn run(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) -> () {
-            let d = lay.d;
-            let mut pairs = incs.chunks_exact(2 * d);
-            for zz in &mut pairs {
-                mul_exp_left2::<FMA>(lay, t, &zz[..d], &zz[d..], buf);
-            }
-            for z in pairs.remainder().chunks_exact(d) {
-                mul_exp_left::<FMA>(lay, t, z, buf);
-            }
+    #[inline(always)]
+    fn body<const FMA: bool, const Z: bool>(
+        lay: &Layout,
+        t: &mut [f64],
+        incs: &[f64],
+        buf: &mut [f64],
+    ) {
+        let d = lay.d;
+        let mut pairs = incs.chunks_exact(2 * d);
+        for zz in &mut pairs {
+            mul_exp_left2::<FMA, Z>(lay, t, &zz[..d], &zz[d..], buf);
         }
-    )
+        for z in pairs.remainder().chunks_exact(d) {
+            mul_exp_left::<FMA, Z>(lay, t, z, buf);
+        }
+    }
+    // `dispatch!` with a fourth variant: on AVX-512 the long contiguous loops use 512-bit
+    // vectors (same per-element fused arithmetic, so the same bits as the AVX2 kernel).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+    unsafe fn avx512(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, true>(lay, t, incs, buf)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, false>(lay, t, incs, buf)
+    }
+    match crate::vmath::simd_level() {
+        // SAFETY: the level was detected on this CPU at run time.
+        #[cfg(target_arch = "x86_64")]
+        crate::vmath::SimdLevel::Avx512 => unsafe { avx512(lay, t, incs, buf) },
+        #[cfg(target_arch = "x86_64")]
+        crate::vmath::SimdLevel::Avx2 => unsafe { avx2(lay, t, incs, buf) },
+        _ => body::<false, false>(lay, t, incs, buf),
+    }
 }
 
 pub fn scratch_len(lay: &Layout) -> usize {
