@@ -38,8 +38,61 @@ fn lane_madd<const FMA: bool>(f: &Lane, b: &Lane, s: &Lane) -> Lane {
     o
 }
 
+/// `o[i] = f * b[i] + s[i]` lane by lane over whole slices (`s = None`: `o[i] += f * b[i]`).
+/// With `Z` (AVX-512) two consecutive entries, eight doubles, go through one 512-bit
+/// operation with `f` repeated; the per-element arithmetic is unchanged.
 #[inline(always)]
-fn mul_exp_left_lanes<const FMA: bool>(lay: &Layout, t: &mut [Lane], z: &[Lane], buf: &mut [Lane]) {
+fn lanes_axpy<const FMA: bool, const Z: bool>(
+    f: &Lane,
+    b: &[Lane],
+    s: Option<&[Lane]>,
+    o: &mut [Lane],
+) {
+    let n = o.len();
+    let b = &b[..n];
+    let s = s.map(|s| &s[..n]);
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        use std::arch::x86_64::{_mm512_fmadd_pd, _mm512_loadu_pd, _mm512_storeu_pd};
+        let ff = [f[0], f[1], f[2], f[3], f[0], f[1], f[2], f[3]];
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // entries i and i + 1 (eight doubles) are in bounds of all three slices.
+        unsafe {
+            let fz = _mm512_loadu_pd(ff.as_ptr());
+            let (bp, op) = (b.as_ptr() as *const f64, o.as_mut_ptr() as *mut f64);
+            let sp = match s {
+                Some(s) => s.as_ptr() as *const f64,
+                None => op as *const f64,
+            };
+            while i + 2 <= n {
+                let r = _mm512_fmadd_pd(
+                    fz,
+                    _mm512_loadu_pd(bp.add(i * W)),
+                    _mm512_loadu_pd(sp.add(i * W)),
+                );
+                _mm512_storeu_pd(op.add(i * W), r);
+                i += 2;
+            }
+        }
+    }
+    while i < n {
+        let add = match s {
+            Some(s) => s[i],
+            None => o[i],
+        };
+        o[i] = lane_madd::<FMA>(f, &b[i], &add);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn mul_exp_left_lanes<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [Lane],
+    z: &[Lane],
+    buf: &mut [Lane],
+) {
     let d = lay.d;
     let n_max = lay.pow[lay.depth.saturating_sub(1)];
     let (b0, b1) = buf[..2 * n_max].split_at_mut(n_max);
@@ -56,33 +109,54 @@ fn mul_exp_left_lanes<const FMA: bool>(lay: &Layout, t: &mut [Lane], z: &[Lane],
                 for l in 0..W {
                     f[l] = z[c][l] * inv;
                 }
-                let dst = &mut nxt[c * n..(c + 1) * n];
-                for ((o, b), s) in dst.iter_mut().zip(&cur[..n]).zip(&tm[c * n..(c + 1) * n]) {
-                    *o = lane_madd::<FMA>(&f, b, s);
-                }
+                lanes_axpy::<FMA, Z>(
+                    &f,
+                    &cur[..n],
+                    Some(&tm[c * n..(c + 1) * n]),
+                    &mut nxt[c * n..(c + 1) * n],
+                );
             }
             std::mem::swap(&mut cur, &mut nxt);
         }
         let n = lay.pow[k - 1];
         let tk = &mut t[lay.off[k]..lay.off[k + 1]];
         for c in 0..d {
-            let f = z[c];
-            for (o, b) in tk[c * n..(c + 1) * n].iter_mut().zip(&cur[..n]) {
-                *o = lane_madd::<FMA>(&f, b, o);
-            }
+            lanes_axpy::<FMA, Z>(&z[c], &cur[..n], None, &mut tk[c * n..(c + 1) * n]);
         }
     }
 }
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` lane by lane; `incs` holds `d` lanes per segment.
 pub fn run_segments_lanes(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
-    crate::dispatch!(
-        fn run(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) -> () {
-            for z in incs.chunks_exact(lay.d) {
-                mul_exp_left_lanes::<FMA>(lay, t, z, buf);
-            }
+    #[inline(always)]
+    fn body<const FMA: bool, const Z: bool>(
+        lay: &Layout,
+        t: &mut [Lane],
+        incs: &[Lane],
+        buf: &mut [Lane],
+    ) {
+        for z in incs.chunks_exact(lay.d) {
+            mul_exp_left_lanes::<FMA, Z>(lay, t, z, buf);
         }
-    )
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+    unsafe fn avx512(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
+        body::<true, true>(lay, t, incs, buf)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
+        body::<true, false>(lay, t, incs, buf)
+    }
+    match crate::vmath::simd_level() {
+        // SAFETY: the level was detected on this CPU at run time.
+        #[cfg(target_arch = "x86_64")]
+        crate::vmath::SimdLevel::Avx512 => unsafe { avx512(lay, t, incs, buf) },
+        #[cfg(target_arch = "x86_64")]
+        crate::vmath::SimdLevel::Avx2 => unsafe { avx2(lay, t, incs, buf) },
+        _ => body::<false, false>(lay, t, incs, buf),
+    }
 }
 
 /// Lane `l` of `src` into `dst`.
