@@ -16,7 +16,7 @@ so memory does not grow with the number of training sequences.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -59,6 +59,8 @@ class _Estimator:
         if not hasattr(self, "coef_") and not hasattr(self, "dual_coef_"):
             raise RuntimeError(f"{type(self).__name__} is not fitted yet; call fit(X, y) first")
 
+    predict: Callable[[Any], np.ndarray]  # defined by each estimator; declared for score()
+
     def score(self, X: Any, y: Any) -> float:
         """Coefficient of determination R² of ``predict(X)`` against ``y`` (averaged over outputs)."""
         y = as_float_array("y", y)
@@ -91,7 +93,7 @@ class _LeastSquares:
         block = np.concatenate([*cols, Y], axis=1)
         self.n_features = block.shape[1] - Y.shape[1]
         stacked = block if self.r is None else np.concatenate([self.r, block], axis=0)
-        self.r = np.linalg.qr(stacked, mode="r")
+        self.r = np.asarray(np.linalg.qr(stacked, mode="r"))
 
     def solve(self, alpha: float) -> Tuple[np.ndarray, np.ndarray]:
         assert self.r is not None
