@@ -20,3 +20,14 @@ def test_core_stubs_match_the_native_module(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, f"stubtest failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_package_type_checks(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "-p", "srnn_rs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"mypy failed:\n{result.stdout}\n{result.stderr}"
