@@ -10,6 +10,11 @@ from ._core import __version__, cpu_features
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
+from .networks import default_network
+from .noise import standard_normals
+from . import tasks
+from .features import lifted_path, response_feature
+from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
 from .response import (
     CorrelationFunction,
     ResponseKernels,
@@ -19,12 +24,19 @@ from .response import (
     stationary_stats,
     volterra_predict,
 )
-
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
 __all__ = [
     "SRNN",
+    "default_network",
+    "standard_normals",
+    "tasks",
+    "lifted_path",
+    "response_feature",
+    "ReadoutSRNN",
+    "ResponseFeatureRidge",
+    "SignatureKernelRidge",
     "CorrelationFunction",
     "ResponseKernels",
     "StationaryStats",

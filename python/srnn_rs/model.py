@@ -128,13 +128,17 @@ class SRNN:
         self._native = _core.NativeModel(
             W, C, b, gamma_arr, sigma_arr, mult, activation, R, r0, readout_activation
         )
-        self._params = dict(
+        params = dict(
             W=W, C=C, b=b, gamma=gamma_arr, sigma=sigma_arr, sigma_mult=mult,
             activation=activation, readout=R, readout_bias=r0, readout_activation=readout_activation,
         )
-        for value in self._params.values():
+        # Private read-only copies: the model is immutable, and the caller's arrays keep their flags.
+        for key, value in params.items():
             if isinstance(value, np.ndarray):
+                value = value.copy()
                 value.setflags(write=False)
+                params[key] = value
+        self._params = params
 
     # -- shapes and parameters ---------------------------------------------------------------
     @property
@@ -157,9 +161,29 @@ class SRNN:
         """Number of Brownian components."""
         return int(self._native.r)
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments as validated arrays (read-only)."""
+    @property
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments as validated, read-only arrays: ``SRNN(**net.params)``
+        rebuilds the network."""
         return dict(self._params)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Same as :attr:`params` (the scikit-learn spelling)."""
+        return self.params
+
+    # Immutable, so copies (and scikit-learn clones of estimators holding it) may share it;
+    # pickling rebuilds from the parameters.
+    def __sklearn_clone__(self) -> "SRNN":
+        return self
+
+    def __copy__(self) -> "SRNN":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "SRNN":
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (self._params,))
 
     @property
     def gamma_matrix(self) -> np.ndarray:
@@ -171,18 +195,20 @@ class SRNN:
             return np.diag(g)
         return np.array(g)
 
-    def relaxation_rate(self) -> float:
-        """Slowest decay rate of the network linearised at the origin, ``min Re eig(Γ − a′(b) W)``,
-        falling back to Γ alone when that is not positive. Sets the default burn-in."""
+    def linear_part(self) -> np.ndarray:
+        """The drift's Jacobian at the origin, ``A = Γ − diag(a′(b)) W`` (``Γ − W`` for a linear
+        network): its eigenvalues are the network's linear relaxation rates."""
         p = self._params
-        slope = {"tanh": 1 - np.tanh(p["b"]) ** 2, "identity": np.ones(self.n),
-                 "relu": (p["b"] > 0).astype(float), "sigmoid": 0.25 * np.ones(self.n),
-                 "softplus": 1 / (1 + np.exp(-p["b"]))}[p["activation"]]
-        if p["activation"] == "sigmoid":
-            s = 1 / (1 + np.exp(-p["b"]))
-            slope = s * (1 - s)
-        linear = self.gamma_matrix - slope[:, None] * p["W"]
-        rate = float(np.linalg.eigvals(linear).real.min())
+        b = p["b"]
+        s = 1 / (1 + np.exp(-b))
+        slope = {"tanh": 1 - np.tanh(b) ** 2, "identity": np.ones(self.n), "relu": (b > 0).astype(float),
+                 "sigmoid": s * (1 - s), "softplus": s}[p["activation"]]
+        return self.gamma_matrix - slope[:, None] * p["W"]
+
+    def relaxation_rate(self) -> float:
+        """Slowest decay rate of the network linearised at the origin, ``min Re eig(linear_part())``,
+        falling back to Γ alone when that is not positive. Sets the default burn-in."""
+        rate = float(np.linalg.eigvals(self.linear_part()).real.min())
         if rate > 0:
             return rate
         rate = float(np.linalg.eigvals(self.gamma_matrix).real.min())
@@ -324,3 +350,7 @@ class SRNN:
                 block_size=block, dtype=np_dtype.name, progress=callback,
             )
         return out[:, 0, :] if final else out
+
+
+def _rebuild(params: dict[str, Any]) -> SRNN:
+    return SRNN(**params)

@@ -343,7 +343,7 @@ def stationary_stats(
             model._native, dt=dt, n_paths=n_paths, seed=seed, first_path=first_path,
             burn_in_steps=burn, block_size=block, n_steps=n_steps, stride=stride, progress=callback,
         )
-    return StationaryStats(**{k: (int(v) if k == "n_paths" else v) for k, v in out.items()})
+    return StationaryStats(**out)
 
 
 def correlation_function(

@@ -100,8 +100,9 @@ fn horner<const FMA: bool>(x: f64, coeffs: &[f64]) -> f64 {
     acc
 }
 
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+// fdlibm's split of ln 2: the high part has trailing zero bits so k·LN2_HI is exact.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// Taylor coefficients 1/k! for k = 1..=13 of `expm1(r) / r`, i.e. 1, 1/2, 1/6, ...
 const EXPM1_OVER_X: [f64; 13] = {
@@ -116,6 +117,23 @@ const EXPM1_OVER_X: [f64; 13] = {
     c
 };
 
+/// `2^k` for an integer-valued `k` in `[-1022, 1023]`. Adding `2^52` puts `k + 1023` in the
+/// low mantissa bits and the shift moves it into the exponent field: no float→int cast,
+/// whose saturating semantics would turn every vector lane into scalar code.
+#[inline(always)]
+fn pow2(k: f64) -> f64 {
+    f64::from_bits((k + (1023.0 + TWO_POW_52)).to_bits() << 52)
+}
+
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
+/// An unsigned integer below `2^52` as `f64`, exactly, by the same mantissa trick (vectorises
+/// on every SIMD level, unlike `as f64` on `u64`).
+#[inline(always)]
+pub fn u52_to_f64(x: u64) -> f64 {
+    f64::from_bits(TWO_POW_52.to_bits() | x) - TWO_POW_52
+}
+
 /// `exp(x) - 1` with full relative accuracy near zero; `x` is clamped to `[-708, 709]`, so
 /// the result is finite (and ≥ -1).
 #[inline(always)]
@@ -124,8 +142,7 @@ pub fn expm1<const FMA: bool>(x: f64) -> f64 {
     let k = (x * std::f64::consts::LOG2_E).round_ties_even();
     let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
     let p = r * horner::<FMA>(r, &EXPM1_OVER_X);
-    // 2^k by building the exponent field; k is in [-1022, 1023] after the clamp.
-    let scale = f64::from_bits(((k as i64 + 1023) as u64) << 52);
+    let scale = pow2(k);
     madd::<FMA>(scale, p, scale - 1.0)
 }
 
@@ -135,8 +152,7 @@ pub fn exp<const FMA: bool>(x: f64) -> f64 {
     let k = (x * std::f64::consts::LOG2_E).round_ties_even();
     let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
     let p = madd::<FMA>(r, horner::<FMA>(r, &EXPM1_OVER_X), 1.0);
-    let scale = f64::from_bits(((k as i64 + 1023) as u64) << 52);
-    scale * p
+    pow2(k) * p
 }
 
 #[inline(always)]
@@ -154,12 +170,11 @@ pub fn sigmoid<const FMA: bool>(x: f64) -> f64 {
 #[inline(always)]
 pub fn ln_positive<const FMA: bool>(x: f64) -> f64 {
     let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
     let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
     // Centre the mantissa on 1 so that s = (m-1)/(m+1) stays below 0.172.
     let big = m > std::f64::consts::SQRT_2;
     m = if big { m * 0.5 } else { m };
-    e += big as i64;
+    let e = u52_to_f64((bits >> 52) & 0x7ff) - 1023.0 + if big { 1.0 } else { 0.0 };
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;
@@ -174,8 +189,7 @@ pub fn ln_positive<const FMA: bool>(x: f64) -> f64 {
         c
     };
     let ln_m = s * horner::<FMA>(z, &C);
-    let k = e as f64;
-    madd::<FMA>(k, LN2_HI, madd::<FMA>(k, LN2_LO, ln_m))
+    madd::<FMA>(e, LN2_HI, madd::<FMA>(e, LN2_LO, ln_m))
 }
 
 /// `(sin(2π t), cos(2π t))` for `t ∈ [0, 1)`. The quadrant comes from `4t` exactly, so the

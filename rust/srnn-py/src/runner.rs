@@ -77,7 +77,7 @@ where
                     break;
                 }
             }
-            let outcome = handle.join().unwrap_or_else(|p| Err(p));
+            let outcome = handle.join().unwrap_or_else(Err);
             (outcome, python_error)
         })
     });

@@ -6,6 +6,7 @@ use numpy::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
+use srnn_core::rng::Stream;
 use srnn_core::simulation::{self, Input, Real, Record, Settings, Start};
 
 use crate::errors::CoreError;
@@ -209,7 +210,44 @@ fn simulate_typed<'py, R: Real + Element>(
     Ok(out.into_any())
 }
 
+/// The simulator's normals, `(n_paths, n_steps, n_components)`; validated by `srnn_rs.standard_normals`.
+#[pyfunction]
+#[pyo3(signature = (seed, first_path, n_paths, n_steps, n_components, burn_in))]
+fn standard_normals<'py>(
+    py: Python<'py>,
+    seed: u64,
+    first_path: u64,
+    n_paths: usize,
+    n_steps: usize,
+    n_components: usize,
+    burn_in: bool,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let stream = if burn_in {
+        Stream::BurnIn
+    } else {
+        Stream::Main
+    };
+    let mut out = vec![0.0; n_paths * n_steps * n_components];
+    run_interruptible(py, None, |_| {
+        srnn_core::rng::standard_normals(
+            seed,
+            stream,
+            first_path,
+            n_paths,
+            n_steps,
+            n_components,
+            &mut out,
+        )
+    })?;
+    Ok(
+        Array3::from_shape_vec((n_paths, n_steps, n_components), out)
+            .expect("filled exactly")
+            .into_pyarray(py),
+    )
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeModel>()?;
+    m.add_function(wrap_pyfunction!(standard_normals, m)?)?;
     Ok(())
 }

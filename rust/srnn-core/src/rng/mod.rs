@@ -6,4 +6,65 @@ mod normal;
 mod philox;
 
 pub use normal::{fill_normals, normal, Stream};
+
 pub use philox::philox4x32_10;
+
+/// The simulator's normals `z[path, step, component]` for paths
+/// `first_path .. first_path + n_paths` and steps `0 .. n_steps`, written `(path, step, comp)`
+/// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU.
+pub fn standard_normals(
+    seed: u64,
+    stream: Stream,
+    first_path: u64,
+    n_paths: usize,
+    n_steps: usize,
+    n_components: usize,
+    out: &mut [f64],
+) -> crate::Result<()> {
+    if out.len() != n_paths * n_steps * n_components {
+        return Err(crate::Error::invalid(
+            "out",
+            "length must be n_paths * n_steps * n_components",
+        ));
+    }
+    if n_steps > u32::MAX as usize {
+        return Err(crate::Error::invalid("n_steps", "at most 2^32 - 1 steps"));
+    }
+    if n_components.div_ceil(4) >= 1 << 28 {
+        return Err(crate::Error::invalid(
+            "n_components",
+            "at most 2^30 components",
+        ));
+    }
+    crate::dispatch!(
+        fn draw(
+            seed: u64,
+            stream: Stream,
+            first_path: u64,
+            n_paths: usize,
+            n_steps: usize,
+            n_components: usize,
+            out: &mut [f64],
+        ) -> () {
+            let stride = n_components.div_ceil(4) * 4;
+            let mut row = vec![0.0; stride];
+            for path in 0..n_paths {
+                for step in 0..n_steps {
+                    fill_normals::<FMA>(
+                        seed,
+                        stream,
+                        first_path + path as u64,
+                        1,
+                        step as u32,
+                        n_components,
+                        &mut row,
+                        stride,
+                    );
+                    let dst = (path * n_steps + step) * n_components;
+                    out[dst..dst + n_components].copy_from_slice(&row[..n_components]);
+                }
+            }
+        }
+    );
+    Ok(())
+}

@@ -2,8 +2,11 @@
 //! exactly four normals (fixed consumption, no rejection), so the normal for component `c`
 //! comes from call `c / 4` and nothing else.
 
+// Lane loops index several fixed-size arrays at once; that is the shape LLVM vectorises.
+#![allow(clippy::needless_range_loop)]
+
 use super::philox::philox4x32_10;
-use crate::vmath::{ln_positive, madd, sincos_turns};
+use crate::vmath::{ln_positive, madd, sincos_turns, u52_to_f64};
 
 /// Independent families of noise drawn with the same seed. Burn-in noise must not be the
 /// noise of the recorded run, or a stationary start would be correlated with what follows.
@@ -35,9 +38,9 @@ fn counter(stream: Stream, block: u32, step: u32, path: u64) -> [u32; 4] {
 #[inline(always)]
 fn box_muller<const FMA: bool>(radius_word: u32, angle_word: u32) -> (f64, f64) {
     // u ∈ (0, 1) strictly, so the logarithm is finite; the tail is cut at 6.66σ.
-    let u = madd::<FMA>(radius_word as f64, TWO_POW_M32, 0.5 * TWO_POW_M32);
+    let u = madd::<FMA>(u52_to_f64(radius_word as u64), TWO_POW_M32, 0.5 * TWO_POW_M32);
     let radius = (-2.0 * ln_positive::<FMA>(u)).sqrt();
-    let (s, c) = sincos_turns::<FMA>(angle_word as f64 * TWO_POW_M32);
+    let (s, c) = sincos_turns::<FMA>(u52_to_f64(angle_word as u64) * TWO_POW_M32);
     (radius * c, radius * s)
 }
 
@@ -62,6 +65,7 @@ const LANES: usize = 8;
 /// Normals for paths `first_path .. first_path + n_paths` at one `step`, components
 /// `0..n_components`, written row by row into `out` (row stride `row_stride`). Only the
 /// first `round_up(n_components, 4)` entries of each row are written.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn fill_normals<const FMA: bool>(
     seed: u64,
@@ -76,6 +80,34 @@ pub fn fill_normals<const FMA: bool>(
     let blocks = n_components.div_ceil(4);
     debug_assert!(blocks <= COMPONENT_BLOCKS as usize && blocks * 4 <= row_stride);
     let k = key(seed);
+    if blocks >= LANES {
+        // Lanes run over consecutive component blocks of one path: the counters are an iota
+        // and the 4 × 8 outputs land contiguously, so setup and stores vectorise too.
+        for path in 0..n_paths {
+            let p = first_path + path as u64;
+            let row = &mut out[path * row_stride..path * row_stride + 4 * blocks];
+            let mut block0 = 0;
+            while block0 < blocks {
+                let lanes = LANES.min(blocks - block0);
+                let mut ctr = [[0u32; LANES]; 4];
+                for l in 0..LANES {
+                    let c = counter(stream, (block0 + l) as u32, step, p);
+                    for w in 0..4 {
+                        ctr[w][l] = c[w];
+                    }
+                }
+                let z = normals_lanes::<FMA>(ctr, k);
+                let dst = &mut row[4 * block0..4 * (block0 + lanes)];
+                for l in 0..lanes {
+                    for w in 0..4 {
+                        dst[4 * l + w] = z[w][l];
+                    }
+                }
+                block0 += lanes;
+            }
+        }
+        return;
+    }
     let total = n_paths * blocks;
     let mut start = 0;
     let (mut path, mut block) = (0usize, 0usize);
@@ -95,16 +127,7 @@ pub fn fill_normals<const FMA: bool>(
                 path += 1;
             }
         }
-        let words = philox_lanes(ctr, k);
-        let mut z = [[0.0f64; LANES]; 4];
-        for l in 0..LANES {
-            let (a, b) = box_muller::<FMA>(words[0][l], words[1][l]);
-            let (c, d) = box_muller::<FMA>(words[2][l], words[3][l]);
-            z[0][l] = a;
-            z[1][l] = b;
-            z[2][l] = c;
-            z[3][l] = d;
-        }
+        let z = normals_lanes::<FMA>(ctr, k);
         for l in 0..lanes {
             let dst = &mut out[at[l]..at[l] + 4];
             for w in 0..4 {
@@ -113,6 +136,21 @@ pub fn fill_normals<const FMA: bool>(
         }
         start += lanes;
     }
+}
+
+#[inline(always)]
+fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], key: [u32; 2]) -> [[f64; LANES]; 4] {
+    let words = philox_lanes(ctr, key);
+    let mut z = [[0.0f64; LANES]; 4];
+    for l in 0..LANES {
+        let (a, b) = box_muller::<FMA>(words[0][l], words[1][l]);
+        let (c, d) = box_muller::<FMA>(words[2][l], words[3][l]);
+        z[0][l] = a;
+        z[1][l] = b;
+        z[2][l] = c;
+        z[3][l] = d;
+    }
+    z
 }
 
 /// Philox on eight counters at once, structure of arrays so the 32×32→64 multiplies vectorise.

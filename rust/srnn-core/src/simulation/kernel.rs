@@ -284,11 +284,11 @@ fn advance<R: Real, const FMA: bool>(
 /// Branch-free so it vectorises; divergence is rare, so no early exit is needed.
 #[inline(always)]
 fn all_finite<R: Real>(xs: &[R]) -> bool {
-    let mut ok = true;
+    let mut bad = 0u64;
     for &x in xs {
-        ok &= x.is_finite();
+        bad |= x.nonfinite_bits();
     }
-    ok
+    bad == 0
 }
 
 fn divergence_cause(burn_in: bool) -> String {

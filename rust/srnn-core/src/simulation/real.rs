@@ -22,6 +22,9 @@ pub trait Real:
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
     fn is_finite(self) -> bool;
+    /// Non-zero exactly when the value is infinite or NaN; integer-valued so that an OR over a
+    /// slice vectorises (a `bool` reduction of `is_finite` does not).
+    fn nonfinite_bits(self) -> u64;
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self;
 }
 
@@ -39,6 +42,11 @@ impl Real for f64 {
     #[inline(always)]
     fn is_finite(self) -> bool {
         f64::is_finite(self)
+    }
+    #[inline(always)]
+    fn nonfinite_bits(self) -> u64 {
+        const EXP: u64 = 0x7ff0_0000_0000_0000;
+        ((self.to_bits() & EXP) == EXP) as u64
     }
     #[inline(always)]
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {
@@ -60,6 +68,11 @@ impl Real for f32 {
     #[inline(always)]
     fn is_finite(self) -> bool {
         f32::is_finite(self)
+    }
+    #[inline(always)]
+    fn nonfinite_bits(self) -> u64 {
+        const EXP: u32 = 0x7f80_0000;
+        ((self.to_bits() & EXP) == EXP) as u64
     }
     #[inline(always)]
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {

@@ -1,0 +1,319 @@
+"""Type stubs for the native extension module ``srnn_rs._core`` (PyO3).
+
+Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``simulation.rs``,
+``response.rs``, ``signatures.rs``, ``runner.rs``) and checked against the built module by
+``python -m mypy.stubtest srnn_rs._core`` (see ``tests/test_stubs.py``).
+
+Array arguments are extracted as read-only numpy arrays of the exact dtype shown (no
+conversion happens natively: ``srnn_rs`` validates, converts and makes them C-contiguous
+first). The leading-underscore functions are private helpers of ``srnn_rs.signatures``.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypedDict, final, overload, type_check_only
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "__version__",
+    "cpu_features",
+    "DEFAULT_BLOCK_SIZE",
+    "NativeModel",
+    "standard_normals",
+    "response_kernel",
+    "exact_kernel",
+    "exact_stationary",
+    "stationary_stats",
+    "correlation",
+    "_signature_backprop",
+    "_sig_kernel",
+    "_logsignature",
+    "_sig_to_logsig",
+    "_logsig_to_sig",
+    "_lyndon_words",
+    "_signature",
+    "_tensor_unary",
+    "_tensor_mul_chain",
+]
+
+__version__: str
+DEFAULT_BLOCK_SIZE: int
+
+# ``progress(done, total)``, polled every 50 ms while the GIL is released; its return value is
+# ignored and an exception it raises cancels the work and propagates.
+_Progress = Callable[[int, int], object]
+
+# lib.rs / runner.rs
+
+def cpu_features() -> Literal["avx512", "avx2", "generic"]:
+    """The SIMD level the core dispatches to on this CPU ("avx512", "avx2" or "generic")."""
+
+# simulation.rs
+
+@final
+class NativeModel:
+    """A validated network held natively; ``srnn_rs.SRNN`` builds one and forwards to it."""
+
+    def __new__(
+        cls,
+        w: npt.NDArray[np.float64],
+        c: npt.NDArray[np.float64],
+        b: npt.NDArray[np.float64],
+        gamma: npt.NDArray[np.float64],
+        sigma: npt.NDArray[np.float64],
+        sigma_mult: npt.NDArray[np.float64] | None,
+        activation_name: str,
+        readout: npt.NDArray[np.float64] | None,
+        readout_bias: npt.NDArray[np.float64],
+        readout_activation: str,
+    ) -> NativeModel: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def m(self) -> int: ...
+    @property
+    def p(self) -> int: ...
+    @property
+    def r(self) -> int: ...
+    @overload
+    def simulate(
+        self,
+        u: npt.NDArray[np.float64] | None,
+        h0: npt.NDArray[np.float64] | None,
+        *,
+        dt: float,
+        n_steps: int,
+        n_paths: int,
+        first_path: int,
+        seed: int,
+        record: str,
+        stride: int,
+        burn_in_steps: int,
+        block_size: int,
+        dtype: Literal["float64"],
+        progress: _Progress | None = None,
+    ) -> npt.NDArray[np.float64]: ...
+    @overload
+    def simulate(
+        self,
+        u: npt.NDArray[np.float32] | None,
+        h0: npt.NDArray[np.float32] | None,
+        *,
+        dt: float,
+        n_steps: int,
+        n_paths: int,
+        first_path: int,
+        seed: int,
+        record: str,
+        stride: int,
+        burn_in_steps: int,
+        block_size: int,
+        dtype: Literal["float32"],
+        progress: _Progress | None = None,
+    ) -> npt.NDArray[np.float32]: ...
+    @overload
+    def simulate(
+        self,
+        u: npt.NDArray[np.float64] | npt.NDArray[np.float32] | None,
+        h0: npt.NDArray[np.float64] | npt.NDArray[np.float32] | None,
+        *,
+        dt: float,
+        n_steps: int,
+        n_paths: int,
+        first_path: int,
+        seed: int,
+        record: str,
+        stride: int,
+        burn_in_steps: int,
+        block_size: int,
+        dtype: str,
+        progress: _Progress | None = None,
+    ) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
+        """Simulate ``n_paths`` paths; the output is ``(n_paths, n_records, width)`` of ``dtype``.
+
+        ``u`` is ``(T, m)`` or ``(n_paths, T, m)``, ``h0`` is ``(n,)`` or ``(n_paths, n)``, both
+        already of ``dtype`` ("float64" or "float32"). ``record`` is "state", "readout",
+        "final" or "final_state".
+        """
+
+def standard_normals(
+    seed: int, first_path: int, n_paths: int, n_steps: int, n_components: int, burn_in: bool
+) -> npt.NDArray[np.float64]:
+    """The simulator's normals, ``(n_paths, n_steps, n_components)``."""
+
+# response.rs
+
+@type_check_only
+class _KernelResult(TypedDict):
+    lags: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    stderr: npt.NDArray[np.float64]
+    mean: npt.NDArray[np.float64]
+    mean_stderr: npt.NDArray[np.float64]
+    n_paths: int
+
+@type_check_only
+class _ExactStationary(TypedDict):
+    mean_state: npt.NDArray[np.float64]
+    cov_state: npt.NDArray[np.float64]
+    mean_readout: npt.NDArray[np.float64]
+    cov_readout: npt.NDArray[np.float64]
+
+@type_check_only
+class _StationaryStats(TypedDict):
+    mean_state: npt.NDArray[np.float64]
+    mean_state_stderr: npt.NDArray[np.float64]
+    cov_state: npt.NDArray[np.float64]
+    cov_state_stderr: npt.NDArray[np.float64]
+    mean_readout: npt.NDArray[np.float64]
+    mean_readout_stderr: npt.NDArray[np.float64]
+    cov_readout: npt.NDArray[np.float64]
+    cov_readout_stderr: npt.NDArray[np.float64]
+    n_paths: int
+
+@type_check_only
+class _Correlation(TypedDict):
+    lags: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    stderr: npt.NDArray[np.float64]
+    n_paths: int
+
+def response_kernel(
+    model: NativeModel,
+    *,
+    method: str,
+    order: int,
+    dt: float,
+    n_lags: int,
+    n_paths: int,
+    seed: int,
+    first_path: int,
+    burn_in_steps: int,
+    block_size: int,
+    bin_width: int,
+    eps: float,
+    n_origins: int,
+    every: int,
+    progress: _Progress | None = None,
+) -> _KernelResult:
+    """Monte Carlo response kernel of ``order`` (1 or 2) by ``method`` ("adjoint", "fd",
+    "girsanov" or "fdt_gauss"; not "exact")."""
+
+def exact_kernel(model: NativeModel, lags: Sequence[float]) -> npt.NDArray[np.float64]:
+    """``R e^{-Aτ} C`` at ``lags`` for a linear network, ``(L, p, m)``."""
+
+def exact_stationary(model: NativeModel) -> _ExactStationary:
+    """Stationary mean and covariance of a linear network (state and readout)."""
+
+def stationary_stats(
+    model: NativeModel,
+    *,
+    dt: float,
+    n_paths: int,
+    seed: int,
+    first_path: int,
+    burn_in_steps: int,
+    block_size: int,
+    n_steps: int,
+    stride: int,
+    progress: _Progress | None = None,
+) -> _StationaryStats: ...
+def correlation(
+    model: NativeModel,
+    *,
+    observable: str,
+    dt: float,
+    n_lags: int,
+    n_paths: int,
+    seed: int,
+    first_path: int,
+    burn_in_steps: int,
+    block_size: int,
+    n_origins: int,
+    every: int,
+    progress: _Progress | None = None,
+) -> _Correlation:
+    """``observable`` is "state", "readout" or "drift"."""
+
+# signatures.rs
+#
+# ``basepoint_mode``: 0 none, 1 the origin, 2 the points in ``basepoint`` (``(batch, d)``).
+
+def _signature(
+    path: npt.NDArray[np.float64],
+    depth: int,
+    stream: bool,
+    inverse: bool,
+    scalar_term: bool,
+    basepoint_mode: int,
+    basepoint: npt.NDArray[np.float64] | None,
+    initial: npt.NDArray[np.float64] | None,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: float,
+    n_jobs: int | None,
+) -> npt.NDArray[np.float64]:
+    """Signatures of ``(batch, L, d)`` paths, ``(batch, rows, width)``."""
+
+def _signature_backprop(
+    grad: npt.NDArray[np.float64],
+    path: npt.NDArray[np.float64],
+    depth: int,
+    inverse: bool,
+    scalar_term: bool,
+    basepoint_mode: int,
+    basepoint: npt.NDArray[np.float64] | None,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: float,
+    n_jobs: int | None,
+) -> npt.NDArray[np.float64]:
+    """Gradient of ``<grad, signature(path)>`` with respect to ``path``, ``(batch, L, d)``."""
+
+def _tensor_unary(x: npt.NDArray[np.float64], d: int, depth: int, op: str) -> npt.NDArray[np.float64]:
+    """``op`` ("exp", "log" or "inverse") of ``(n, full)`` tensors in the full layout, ``(n, full)``."""
+
+def _tensor_mul_chain(xs: npt.NDArray[np.float64], d: int, depth: int) -> npt.NDArray[np.float64]:
+    """Products ``x[0] ⊗ x[1] ⊗ … ⊗ x[k-1]`` of ``(k, n, full)`` tensors, ``(n, full)``."""
+
+def _logsignature(
+    path: npt.NDArray[np.float64],
+    depth: int,
+    mode: str,
+    stream: bool,
+    inverse: bool,
+    basepoint_mode: int,
+    basepoint: npt.NDArray[np.float64] | None,
+    lead_lag: bool,
+    time_aug: bool,
+    end_time: float,
+    n_jobs: int | None,
+) -> npt.NDArray[np.float64]:
+    """Log-signatures of ``(batch, L, d)`` paths, ``(batch, rows, width)``; ``mode`` is
+    "lyndon", "expand" or "words"."""
+
+def _sig_to_logsig(x: npt.NDArray[np.float64], d: int, depth: int, mode: str) -> npt.NDArray[np.float64]:
+    """``(n, full)`` signatures → ``(n, width)`` log-signature coordinates."""
+
+def _logsig_to_sig(x: npt.NDArray[np.float64], d: int, depth: int, mode: str) -> npt.NDArray[np.float64]:
+    """``(n, width)`` log-signature coordinates → ``(n, full)`` signatures."""
+
+def _lyndon_words(d: int, depth: int) -> tuple[list[list[int]], list[str]]:
+    """Lyndon words (0-based letters) and their bracket labels."""
+
+def _sig_kernel(
+    x: Sequence[npt.NDArray[np.float64]],
+    y: Sequence[npt.NDArray[np.float64]] | None,
+    d: int,
+    depth: int | None,
+    dyadic_order: int,
+    static_kernel: str,
+    sigma: float,
+    pairwise: bool,
+    n_jobs: int | None,
+) -> npt.NDArray[np.float64]:
+    """Signature kernels between the ``(L_i, d)`` paths ``x[i]`` and ``y[j]``: the Gram matrix
+    ``(len(x), len(y))`` (``y`` None: ``x`` with itself), or with ``pairwise`` the vector
+    ``k(x[i], y[i])``. Truncated when ``depth`` is given, else by the Goursat PDE;
+    ``static_kernel`` is "linear" or "rbf" (bandwidth ``sigma``)."""

@@ -1,0 +1,590 @@
+//! Signature kernels `k(x, y) = <S(x), S(y)>`: truncated (exact inner product of truncated
+//! signatures, level 0 included) and untruncated, as the solution at `(1, 1)` of the Goursat
+//! problem `∂²k/∂s∂t = k · <dx_s, dy_t>`, `k(0, ·) = k(·, 0) = 1`, solved with the explicit
+//! second-order scheme of Salvi et al. (2021) on a grid refined `2^dyadic_order` times.
+
+use rayon::prelude::*;
+
+use super::signature::signature_ragged;
+use crate::progress::Progress;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StaticKernel {
+    /// `κ(a, b) = <a, b>`.
+    Linear,
+    /// `κ(a, b) = exp(-|a - b|² / sigma)`.
+    Rbf { sigma: f64 },
+}
+
+fn check_paths(name: &'static str, paths: &[&[f64]], d: usize) -> Result<()> {
+    if d == 0 {
+        return Err(Error::invalid(name, "paths need at least one channel"));
+    }
+    match paths.iter().find(|p| p.is_empty() || p.len() % d != 0) {
+        Some(p) => Err(Error::invalid(
+            name,
+            format!(
+                "each path needs a positive multiple of d = {d} values, got {}",
+                p.len()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Increments of the static kernel over the cells of the coarse grid:
+/// `κ(x_{i+1}, y_{j+1}) - κ(x_{i+1}, y_j) - κ(x_i, y_{j+1}) + κ(x_i, y_j)`, row-major
+/// `(Lx-1) × (Ly-1)`.
+fn cell_increments(
+    x: &[f64],
+    y: &[f64],
+    d: usize,
+    sk: StaticKernel,
+    out: &mut Vec<f64>,
+    grid: &mut Vec<f64>,
+) {
+    let (lx, ly) = (x.len() / d, y.len() / d);
+    out.clear();
+    match sk {
+        StaticKernel::Linear => {
+            grid.clear();
+            grid.extend((0..(ly - 1) * d).map(|k| y[k + d] - y[k]));
+            let mut dx = vec![0.0; d];
+            for i in 0..lx - 1 {
+                for (c, v) in dx.iter_mut().enumerate() {
+                    *v = x[(i + 1) * d + c] - x[i * d + c];
+                }
+                out.extend(
+                    grid.chunks_exact(d)
+                        .map(|dy| dy.iter().zip(&dx).map(|(a, b)| a * b).sum::<f64>()),
+                );
+            }
+        }
+        StaticKernel::Rbf { sigma } => {
+            grid.clear();
+            for i in 0..lx {
+                for j in 0..ly {
+                    let mut s = 0.0;
+                    for c in 0..d {
+                        let t = x[i * d + c] - y[j * d + c];
+                        s += t * t;
+                    }
+                    grid.push((-s / sigma).exp());
+                }
+            }
+            for i in 0..lx - 1 {
+                for j in 0..ly - 1 {
+                    out.push(
+                        grid[(i + 1) * ly + j + 1] - grid[(i + 1) * ly + j] - grid[i * ly + j + 1]
+                            + grid[i * ly + j],
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Pairs solved together, one per vector lane: the scheme's recursion along a row is a
+/// serial chain, so independent pairs side by side are what fills the vector units.
+const PW: usize = 16;
+type PLane = [f64; PW];
+
+#[derive(Default)]
+struct Scratch {
+    inc: Vec<f64>,
+    grid: Vec<f64>,
+    dx: Vec<PLane>,
+    dy: Vec<PLane>,
+    table: Vec<PLane>,
+    row: Vec<PLane>,
+}
+
+/// Where the static-kernel increment of coarse cell `(i, j)` comes from: for the linear
+/// kernel `<dx_i, dy_j>` is formed inside the solve (it is independent of the serial
+/// recursion, so it costs no extra latency); otherwise a precomputed table.
+#[derive(Clone, Copy)]
+enum Incs<'a> {
+    Linear {
+        dx: &'a [PLane],
+        dy: &'a [PLane],
+        d: usize,
+    },
+    Table(&'a [PLane]),
+}
+
+/// The explicit scheme `K[a+1][b+1] = (K[a+1][b] + K[a][b+1]) (1 + g/2 + g²/12) - K[a][b] (1 - g²/12)`,
+/// `g` the cell increment over `4^order`, swept row by row in place.
+fn solve_generic(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    let ny = cols * r;
+    row.clear();
+    row.resize(ny + 1, [1.0; PW]);
+    let (h, t) = (0.5 * scale, scale * scale / 12.0);
+    for a in 0..rows * r {
+        let i = a / r;
+        let mut left = [1.0; PW];
+        let mut diag = row[0];
+        let mut b = 0;
+        for j in 0..cols {
+            let mut g = [0.0; PW];
+            match incs {
+                Incs::Linear { dx, dy, d } => {
+                    for c in 0..d {
+                        for l in 0..PW {
+                            g[l] += dx[i * d + c][l] * dy[j * d + c][l];
+                        }
+                    }
+                }
+                Incs::Table(tab) => g = tab[i * cols + j],
+            }
+            let (mut ca, mut cb) = ([0.0; PW], [0.0; PW]);
+            for l in 0..PW {
+                let i2 = g[l] * g[l] * t;
+                ca[l] = 1.0 + g[l] * h + i2;
+                cb[l] = 1.0 - i2;
+            }
+            for _ in 0..r {
+                let up = row[b + 1];
+                let mut v = [0.0; PW];
+                for l in 0..PW {
+                    v[l] = (left[l] + up[l]) * ca[l] - diag[l] * cb[l];
+                }
+                row[b + 1] = v;
+                left = v;
+                diag = up;
+                b += 1;
+            }
+        }
+    }
+    row[ny]
+}
+
+/// Independent recursions per lane group, `PW / 4` 256-bit vectors: enough chains in flight
+/// to hide the latency of the serial recursion along a row.
+const CHAINS: usize = PW / 4;
+
+/// [`solve_generic`] on 256-bit vectors with fused multiply-adds.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA (the caller's target features).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn solve_simd(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    use std::arch::x86_64::*;
+    let ny = cols * r;
+    row.clear();
+    row.resize(ny + 1, [1.0; PW]);
+    let one = _mm256_set1_pd(1.0);
+    let h = _mm256_set1_pd(0.5 * scale);
+    let t = _mm256_set1_pd(scale * scale / 12.0);
+    let rp = row.as_mut_ptr() as *mut f64;
+    for a in 0..rows * r {
+        let i = a / r;
+        let mut left = [one; CHAINS];
+        let mut diag = [one; CHAINS];
+        for (q, dq) in diag.iter_mut().enumerate() {
+            *dq = _mm256_loadu_pd(rp.add(4 * q));
+        }
+        let mut b = 0;
+        for j in 0..cols {
+            let mut g = [_mm256_setzero_pd(); CHAINS];
+            match incs {
+                Incs::Linear { dx, dy, d } => {
+                    for c in 0..d {
+                        let (xp, yp) = (dx[i * d + c].as_ptr(), dy[j * d + c].as_ptr());
+                        for (q, gq) in g.iter_mut().enumerate() {
+                            *gq = _mm256_fmadd_pd(
+                                _mm256_loadu_pd(xp.add(4 * q)),
+                                _mm256_loadu_pd(yp.add(4 * q)),
+                                *gq,
+                            );
+                        }
+                    }
+                }
+                Incs::Table(tab) => {
+                    let tp = tab[i * cols + j].as_ptr();
+                    for (q, gq) in g.iter_mut().enumerate() {
+                        *gq = _mm256_loadu_pd(tp.add(4 * q));
+                    }
+                }
+            }
+            let mut ca = [one; CHAINS];
+            let mut cb = [one; CHAINS];
+            for q in 0..CHAINS {
+                let i2 = _mm256_mul_pd(_mm256_mul_pd(g[q], g[q]), t);
+                ca[q] = _mm256_add_pd(_mm256_fmadd_pd(g[q], h, one), i2);
+                cb[q] = _mm256_sub_pd(one, i2);
+            }
+            for _ in 0..r {
+                let p = rp.add((b + 1) * PW);
+                for q in 0..CHAINS {
+                    let up = _mm256_loadu_pd(p.add(4 * q));
+                    let v = _mm256_fmsub_pd(
+                        _mm256_add_pd(left[q], up),
+                        ca[q],
+                        _mm256_mul_pd(diag[q], cb[q]),
+                    );
+                    _mm256_storeu_pd(p.add(4 * q), v);
+                    left[q] = v;
+                    diag[q] = up;
+                }
+                b += 1;
+            }
+        }
+    }
+    row[ny]
+}
+
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn solve_avx2(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    solve_simd(incs, rows, cols, r, scale, row)
+}
+
+/// The same code with AVX-512VL enabled, for its 32 vector registers (no spills).
+///
+/// # Safety
+/// The CPU must support AVX-512F/VL, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+unsafe fn solve_avx512(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    solve_simd(incs, rows, cols, r, scale, row)
+}
+
+fn solve(
+    incs: Incs,
+    rows: usize,
+    cols: usize,
+    r: usize,
+    scale: f64,
+    row: &mut Vec<PLane>,
+) -> PLane {
+    #[cfg(target_arch = "x86_64")]
+    match crate::vmath::simd_level() {
+        // SAFETY: the level was detected at run time; both have AVX2 and FMA.
+        crate::vmath::SimdLevel::Avx512 => {
+            return unsafe { solve_avx512(incs, rows, cols, r, scale, row) }
+        }
+        crate::vmath::SimdLevel::Avx2 => {
+            return unsafe { solve_avx2(incs, rows, cols, r, scale, row) }
+        }
+        crate::vmath::SimdLevel::Generic => {}
+    }
+    solve_generic(incs, rows, cols, r, scale, row)
+}
+
+/// Increments of each lane's path, interleaved: `out[k][l] = p_l[k + d] - p_l[k]`.
+fn lane_increments(paths: &[&[f64]], d: usize, out: &mut Vec<PLane>) {
+    let n = paths[0].len().saturating_sub(d);
+    out.clear();
+    out.resize(n, [0.0; PW]);
+    for (l, p) in paths.iter().enumerate() {
+        for (k, o) in out.iter_mut().enumerate() {
+            o[l] = p[k + d] - p[k];
+        }
+    }
+}
+
+/// `k(x, y)` for up to `PW` pairs whose `x`s share one length and `y`s another.
+fn pde_group(
+    pairs: &[(&[f64], &[f64])],
+    d: usize,
+    order: u32,
+    sk: StaticKernel,
+    s: &mut Scratch,
+) -> PLane {
+    let (lx, ly) = (pairs[0].0.len() / d, pairs[0].1.len() / d);
+    if lx < 2 || ly < 2 {
+        return [1.0; PW];
+    }
+    let r = 1usize << order;
+    let scale = 1.0 / (r * r) as f64;
+    // Unused lanes get zero increments, whose solution is identically 1.
+    let incs = match sk {
+        StaticKernel::Linear => {
+            let xs: Vec<&[f64]> = pairs.iter().map(|p| p.0).collect();
+            let ys: Vec<&[f64]> = pairs.iter().map(|p| p.1).collect();
+            lane_increments(&xs, d, &mut s.dx);
+            lane_increments(&ys, d, &mut s.dy);
+            Incs::Linear {
+                dx: &s.dx,
+                dy: &s.dy,
+                d,
+            }
+        }
+        StaticKernel::Rbf { .. } => {
+            s.table.clear();
+            s.table.resize((lx - 1) * (ly - 1), [0.0; PW]);
+            for (l, (x, y)) in pairs.iter().enumerate() {
+                cell_increments(x, y, d, sk, &mut s.inc, &mut s.grid);
+                for (o, &g) in s.table.iter_mut().zip(&s.inc) {
+                    o[l] = g;
+                }
+            }
+            Incs::Table(&s.table)
+        }
+    };
+    solve(incs, lx - 1, ly - 1, r, scale, &mut s.row)
+}
+
+/// Splits `0..n` into runs of at most `PW` consecutive indices with equal `key`.
+fn lane_groups(n: usize, key: impl Fn(usize) -> (usize, usize)) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && j - i < PW && key(j) == key(i) {
+            j += 1;
+        }
+        out.push((i, j));
+        i = j;
+    }
+    out
+}
+
+/// `k(xs[i], ys[j])` for all pairs, `(n_x, n_y)` row-major; with `ys = None` the Gram matrix
+/// of `xs` with itself, computed on one triangle and mirrored so it is exactly symmetric.
+pub fn pde_gram(
+    xs: &[&[f64]],
+    ys: Option<&[&[f64]]>,
+    d: usize,
+    dyadic_order: u32,
+    sk: StaticKernel,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
+    check_paths("x", xs, d)?;
+    if let Some(ys) = ys {
+        check_paths("y", ys, d)?;
+    }
+    if dyadic_order > 20 {
+        return Err(Error::invalid(
+            "dyadic_order",
+            format!("expected at most 20, got {dyadic_order}"),
+        ));
+    }
+    let sym = ys.is_none();
+    let ys = ys.unwrap_or(xs);
+    let (nx, ny) = (xs.len(), ys.len());
+    let mut out = vec![0.0; nx * ny];
+    // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
+    // lengths, so the lanes stay full whatever the shape of the triangle.
+    let pairs: Vec<(usize, usize)> = (0..nx)
+        .flat_map(|i| (if sym { i } else { 0 }..ny).map(move |j| (i, j)))
+        .collect();
+    let groups = lane_groups(pairs.len(), |k| {
+        (xs[pairs[k].0].len(), ys[pairs[k].1].len())
+    });
+    progress.add_total(groups.len() as u64);
+    let values: Vec<PLane> = groups
+        .par_iter()
+        .map_init(Scratch::default, |s, &(a, b)| -> Result<PLane> {
+            progress.checkpoint()?;
+            let lane_pairs: Vec<(&[f64], &[f64])> =
+                pairs[a..b].iter().map(|&(i, j)| (xs[i], ys[j])).collect();
+            let k = pde_group(&lane_pairs, d, dyadic_order, sk, s);
+            progress.advance(1);
+            Ok(k)
+        })
+        .collect::<Result<_>>()?;
+    for (&(a, b), k) in groups.iter().zip(&values) {
+        for (&(i, j), &v) in pairs[a..b].iter().zip(&k[..b - a]) {
+            out[i * ny + j] = v;
+        }
+    }
+    if sym {
+        for i in 0..nx {
+            for j in 0..i {
+                out[i * ny + j] = out[j * ny + i];
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `k(xs[i], ys[i])` for each `i`.
+pub fn pde_pairwise(
+    xs: &[&[f64]],
+    ys: &[&[f64]],
+    d: usize,
+    dyadic_order: u32,
+    sk: StaticKernel,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
+    check_paths("x", xs, d)?;
+    check_paths("y", ys, d)?;
+    if xs.len() != ys.len() {
+        return Err(Error::invalid(
+            "y",
+            format!("expected {} paths like x, got {}", xs.len(), ys.len()),
+        ));
+    }
+    if dyadic_order > 20 {
+        return Err(Error::invalid(
+            "dyadic_order",
+            format!("expected at most 20, got {dyadic_order}"),
+        ));
+    }
+    let groups = lane_groups(xs.len(), |k| (xs[k].len(), ys[k].len()));
+    let parts: Vec<PLane> = groups
+        .par_iter()
+        .map_init(Scratch::default, |s, &(a, b)| -> Result<PLane> {
+            progress.checkpoint()?;
+            let pairs: Vec<(&[f64], &[f64])> = (a..b).map(|k| (xs[k], ys[k])).collect();
+            Ok(pde_group(&pairs, d, dyadic_order, sk, s))
+        })
+        .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(xs.len());
+    for (&(a, b), k) in groups.iter().zip(&parts) {
+        out.extend_from_slice(&k[..b - a]);
+    }
+    Ok(out)
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut ca = a.chunks_exact(4);
+    let mut cb = b.chunks_exact(4);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Truncated kernel `<S(x), S(y)>` (levels `0..=depth`), Gram or (with `pairwise`) per pair.
+pub fn truncated(
+    xs: &[&[f64]],
+    ys: Option<&[&[f64]]>,
+    d: usize,
+    depth: usize,
+    pairwise: bool,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
+    check_paths("x", xs, d)?;
+    let sx = signature_ragged(xs, d, depth, progress)?;
+    let full = sx.len() / xs.len().max(1);
+    let sy_owned;
+    let sy: &[f64] = match ys {
+        Some(ys) => {
+            check_paths("y", ys, d)?;
+            sy_owned = signature_ragged(ys, d, depth, progress)?;
+            &sy_owned
+        }
+        None => &sx,
+    };
+    let ny = sy.len() / full.max(1);
+    if pairwise {
+        if ny != xs.len() {
+            return Err(Error::invalid(
+                "y",
+                format!("expected {} paths like x, got {ny}", xs.len()),
+            ));
+        }
+        return Ok(sx
+            .par_chunks(full)
+            .zip(sy.par_chunks(full))
+            .map(|(a, b)| dot(a, b))
+            .collect());
+    }
+    let sym = ys.is_none();
+    let nx = xs.len();
+    let mut out = vec![0.0; nx * ny];
+    out.par_chunks_mut(ny.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            let a = &sx[i * full..(i + 1) * full];
+            let start = if sym { i } else { 0 };
+            for j in start..ny {
+                row[j] = dot(a, &sy[j * full..(j + 1) * full]);
+            }
+        });
+    if sym {
+        for i in 0..nx {
+            for j in 0..i {
+                out[i * ny + j] = out[j * ny + i];
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(len: usize, d: usize, seed: f64) -> Vec<f64> {
+        (0..len * d)
+            .map(|i| (i as f64 * 0.61 + seed).sin() * 0.3)
+            .collect()
+    }
+
+    #[test]
+    fn pde_converges_to_truncated() {
+        let (x, y) = (path(6, 2, 0.0), path(5, 2, 1.3));
+        let xs: [&[f64]; 1] = [&x];
+        let ys: [&[f64]; 1] = [&y];
+        let p = Progress::new();
+        let trunc = truncated(&xs, Some(&ys), 2, 12, true, &p).unwrap()[0];
+        let coarse = pde_pairwise(&xs, &ys, 2, 0, StaticKernel::Linear, &p).unwrap()[0];
+        let fine = pde_pairwise(&xs, &ys, 2, 6, StaticKernel::Linear, &p).unwrap()[0];
+        assert!((fine - trunc).abs() < 1e-6, "{fine} vs {trunc}");
+        assert!((fine - trunc).abs() < (coarse - trunc).abs());
+    }
+
+    #[test]
+    fn gram_is_exactly_symmetric() {
+        let ps: Vec<Vec<f64>> = (0..5).map(|i| path(4 + i, 3, i as f64)).collect();
+        let xs: Vec<&[f64]> = ps.iter().map(|p| p.as_slice()).collect();
+        let g = pde_gram(
+            &xs,
+            None,
+            3,
+            1,
+            StaticKernel::Rbf { sigma: 0.5 },
+            &Progress::new(),
+        )
+        .unwrap();
+        for i in 0..5 {
+            for j in 0..5 {
+                assert_eq!(g[i * 5 + j], g[j * 5 + i]);
+            }
+        }
+    }
+}

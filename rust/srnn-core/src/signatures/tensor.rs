@@ -1,0 +1,674 @@
+//! The truncated tensor algebra T^{(N)}(R^d) on flat buffers in the "full" layout: index 0
+//! holds the level-0 scalar, level k occupies `off[k] .. off[k] + d^k` with words in
+//! row-major order.
+
+use crate::vmath::madd;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub d: usize,
+    pub depth: usize,
+    /// `off[k]` is where level k starts; `off[depth + 1]` is the full length.
+    pub off: Vec<usize>,
+    /// `pow[k] = d^k`.
+    pub pow: Vec<usize>,
+}
+
+impl Layout {
+    pub fn new(d: usize, depth: usize) -> Self {
+        let mut off = Vec::with_capacity(depth + 2);
+        let mut pow = Vec::with_capacity(depth + 1);
+        let mut o = 0;
+        let mut p = 1;
+        for _ in 0..=depth {
+            off.push(o);
+            pow.push(p);
+            o += p;
+            p *= d;
+        }
+        off.push(o);
+        Layout { d, depth, off, pow }
+    }
+
+    /// Length including the scalar.
+    pub fn full_len(&self) -> usize {
+        self.off[self.depth + 1]
+    }
+
+    /// Length without the scalar: `d + … + d^depth`.
+    pub fn sig_len(&self) -> usize {
+        self.full_len() - 1
+    }
+
+    pub fn level<'a>(&self, t: &'a [f64], k: usize) -> &'a [f64] {
+        &t[self.off[k]..self.off[k + 1]]
+    }
+
+    /// `perm[p]` is the position, in the word-reversed layout, of the word stored at `p` in
+    /// the row-major layout. Reversal is an involution, so the table also maps back.
+    pub fn reversal_perm(&self) -> Vec<u32> {
+        let mut perm = vec![0u32; self.full_len()];
+        for k in 0..=self.depth {
+            for w in 0..self.pow[k] {
+                let mut x = w;
+                let mut r = 0;
+                for _ in 0..k {
+                    r = r * self.d + x % self.d;
+                    x /= self.d;
+                }
+                perm[self.off[k] + w] = (self.off[k] + r) as u32;
+            }
+        }
+        perm
+    }
+
+    pub fn identity(&self) -> Vec<f64> {
+        let mut t = vec![0.0; self.full_len()];
+        t[0] = 1.0;
+        t
+    }
+}
+
+/// `out[i] = src[perm[i]]` (word reversal when `perm` is [`Layout::reversal_perm`]).
+#[inline]
+pub fn permute(src: &[f64], perm: &[u32], out: &mut [f64]) {
+    for (o, &p) in out.iter_mut().zip(perm) {
+        *o = src[p as usize];
+    }
+}
+
+/// `o = f * b + s`. The FMA levels use 256-bit intrinsics, so vector width and fused
+/// rounding do not hinge on what the vectoriser makes of the kernel's buffers; the result
+/// is the same as the scalar fused loop, element by element.
+#[inline(always)]
+pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let (b, s) = (&b[..n], &s[..n]);
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        use std::arch::x86_64::{
+            _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        };
+        // SAFETY: FMA is true only inside `dispatch!` kernels compiled with avx2+fma after
+        // run-time detection; every access is below `n`, the common length.
+        unsafe {
+            let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
+            if Z && n >= WIDE_MIN {
+                wide_axpy(f, b, s, o);
+                return;
+            }
+            let fv = _mm256_set1_pd(f);
+            while i + 8 <= n {
+                let r0 =
+                    _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(sp.add(i)));
+                let r1 = _mm256_fmadd_pd(
+                    fv,
+                    _mm256_loadu_pd(bp.add(i + 4)),
+                    _mm256_loadu_pd(sp.add(i + 4)),
+                );
+                _mm256_storeu_pd(op.add(i), r0);
+                _mm256_storeu_pd(op.add(i + 4), r1);
+                i += 8;
+            }
+            while i + 4 <= n {
+                let r = _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(sp.add(i)));
+                _mm256_storeu_pd(op.add(i), r);
+                i += 4;
+            }
+        }
+    }
+    while i < n {
+        o[i] = madd::<FMA>(f, b[i], s[i]);
+        i += 1;
+    }
+}
+
+/// Loops at least this long go through the 512-bit functions below on AVX-512 (a call per
+/// loop, worth it only for long ones).
+const WIDE_MIN: usize = 128;
+
+// The 512-bit versions are plain loops over distinct slices in functions compiled for
+// AVX-512, which LLVM vectorises with zmm registers (checked in the built library);
+// `#[inline(never)]` keeps each a separate function with non-aliasing arguments. Plain
+// loops rather than intrinsics keep the crate within its MSRV (AVX-512 intrinsics need Rust
+// 1.89). Each element gets the same fused operation as in the AVX2 loops.
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline(never)]
+unsafe fn wide_axpy(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let (b, s) = (&b[..n], &s[..n]);
+    for i in 0..n {
+        o[i] = f.mul_add(b[i], s[i]);
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline(never)]
+unsafe fn wide_axpy_in_place(f: f64, b: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let b = &b[..n];
+    for i in 0..n {
+        o[i] = f.mul_add(b[i], o[i]);
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline(never)]
+unsafe fn wide_axpy2_in_place(f1: f64, b1: &[f64], f2: f64, b2: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let (b1, b2) = (&b1[..n], &b2[..n]);
+    for i in 0..n {
+        o[i] = f2.mul_add(b2[i], f1.mul_add(b1[i], o[i]));
+    }
+}
+
+/// `o += f * b`.
+#[inline(always)]
+pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut [f64]) {
+    let n = o.len();
+    let b = &b[..n];
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        use std::arch::x86_64::{
+            _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        };
+        // SAFETY: as in `axpy`.
+        unsafe {
+            let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
+            if Z && n >= WIDE_MIN {
+                wide_axpy_in_place(f, b, o);
+                return;
+            }
+            let fv = _mm256_set1_pd(f);
+            while i + 8 <= n {
+                let r0 =
+                    _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(op.add(i)));
+                let r1 = _mm256_fmadd_pd(
+                    fv,
+                    _mm256_loadu_pd(bp.add(i + 4)),
+                    _mm256_loadu_pd(op.add(i + 4)),
+                );
+                _mm256_storeu_pd(op.add(i), r0);
+                _mm256_storeu_pd(op.add(i + 4), r1);
+                i += 8;
+            }
+            while i + 4 <= n {
+                let r = _mm256_fmadd_pd(fv, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(op.add(i)));
+                _mm256_storeu_pd(op.add(i), r);
+                i += 4;
+            }
+        }
+    }
+    while i < n {
+        o[i] = madd::<FMA>(f, b[i], o[i]);
+        i += 1;
+    }
+}
+
+/// `t ← exp(z) ⊗ t` without forming `exp(z)`: for each level k from the top, Horner's rule
+/// `t_k += z ⊗ (z/2 ⊗ (… (z/k ⊗ t_0 + t_1) …) + t_{k-1})`. Going from the top down means every
+/// lower level is still the old value when it is read. Multiplying on the left keeps the
+/// innermost loops contiguous over `d^{m-1}` entries, which vectorises for any `d`; callers
+/// that need `t ⊗ exp(z)` store the word-reversed tensor instead (reversal turns right
+/// products into left ones and fixes `exp(z)`).
+///
+/// `buf` needs `2 d^{depth-1}` entries.
+#[inline(always)]
+pub fn mul_exp_left<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z: &[f64],
+    buf: &mut [f64],
+) {
+    let n_max = lay.pow[lay.depth.saturating_sub(1)];
+    let (b0, b1) = buf[..2 * n_max].split_at_mut(n_max);
+    for k in (1..=lay.depth).rev() {
+        let cur = horner_chain::<FMA, Z>(lay, t, z, k, b0, b1);
+        update_level::<FMA, Z>(lay, t, z, k, cur);
+    }
+}
+
+/// `B_{k-1}` of Horner's rule for level `k`, computed from levels `0..k` of `t`; it is left in
+/// `b0` or `b1`, and the returned slice points at it.
+#[inline(always)]
+fn horner_chain<'a, const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &[f64],
+    z: &[f64],
+    k: usize,
+    b0: &'a mut [f64],
+    b1: &'a mut [f64],
+) -> &'a [f64] {
+    let d = lay.d;
+    b0[0] = t[0];
+    let mut in_b1 = false;
+    for m in 1..k {
+        let n = lay.pow[m - 1];
+        let inv = 1.0 / (k - m + 1) as f64;
+        let tm = &t[lay.off[m]..lay.off[m + 1]];
+        let (cur, nxt): (&[f64], &mut [f64]) = if in_b1 {
+            (&*b1, &mut *b0)
+        } else {
+            (&*b0, &mut *b1)
+        };
+        for c in 0..d {
+            axpy::<FMA, Z>(
+                z[c] * inv,
+                &cur[..n],
+                &tm[c * n..(c + 1) * n],
+                &mut nxt[c * n..(c + 1) * n],
+            );
+        }
+        in_b1 = !in_b1;
+    }
+    if in_b1 {
+        &b1[..lay.pow[k - 1]]
+    } else {
+        &b0[..lay.pow[k - 1]]
+    }
+}
+
+/// `t_k += z ⊗ B_{k-1}`.
+#[inline(always)]
+fn update_level<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z: &[f64],
+    k: usize,
+    b: &[f64],
+) {
+    let n = lay.pow[k - 1];
+    let tk = &mut t[lay.off[k]..lay.off[k + 1]];
+    for c in 0..lay.d {
+        axpy_in_place::<FMA, Z>(z[c], b, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// Two steps `t ← exp(z2) ⊗ exp(z1) ⊗ t` with the same arithmetic as two calls of
+/// [`mul_exp_left`], but the top level (most of the tensor) is read and written once: its
+/// update by `z1` needs only the old lower levels, its update by `z2` only the new ones, so
+/// both Horner results are formed first and applied together.
+///
+/// `buf` needs `4 d^{depth-1}` entries.
+#[inline(always)]
+pub fn mul_exp_left2<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z1: &[f64],
+    z2: &[f64],
+    buf: &mut [f64],
+) {
+    let top = lay.depth;
+    let n_max = lay.pow[top.saturating_sub(1)];
+    if top < 2 {
+        mul_exp_left::<FMA, Z>(lay, t, z1, buf);
+        mul_exp_left::<FMA, Z>(lay, t, z2, buf);
+        return;
+    }
+    let (bufs, xy) = buf[..4 * n_max].split_at_mut(2 * n_max);
+    let (b0, b1) = bufs.split_at_mut(n_max);
+    let (x, y) = xy.split_at_mut(n_max);
+    for (zz, keep) in [(z1, &mut *x), (z2, &mut *y)] {
+        keep.copy_from_slice(horner_chain::<FMA, Z>(lay, t, zz, top, b0, b1));
+        for k in (1..top).rev() {
+            let cur = horner_chain::<FMA, Z>(lay, t, zz, k, b0, b1);
+            update_level::<FMA, Z>(lay, t, zz, k, cur);
+        }
+    }
+    let n = n_max;
+    let tk = &mut t[lay.off[top]..lay.off[top + 1]];
+    for c in 0..lay.d {
+        axpy2_in_place::<FMA, Z>(z1[c], x, z2[c], y, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// `o = f2 * b2 + (f1 * b1 + o)`, each step rounded as two [`axpy_in_place`] calls would.
+#[inline(always)]
+fn axpy2_in_place<const FMA: bool, const Z: bool>(
+    f1: f64,
+    b1: &[f64],
+    f2: f64,
+    b2: &[f64],
+    o: &mut [f64],
+) {
+    let n = o.len();
+    let (b1, b2) = (&b1[..n], &b2[..n]);
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        use std::arch::x86_64::{
+            _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        };
+        // SAFETY: as in `axpy`.
+        unsafe {
+            let (p1, p2, op) = (b1.as_ptr(), b2.as_ptr(), o.as_mut_ptr());
+            if Z && n >= WIDE_MIN {
+                wide_axpy2_in_place(f1, b1, f2, b2, o);
+                return;
+            }
+            let (f1v, f2v) = (_mm256_set1_pd(f1), _mm256_set1_pd(f2));
+            while i + 4 <= n {
+                let r =
+                    _mm256_fmadd_pd(f1v, _mm256_loadu_pd(p1.add(i)), _mm256_loadu_pd(op.add(i)));
+                let r = _mm256_fmadd_pd(f2v, _mm256_loadu_pd(p2.add(i)), r);
+                _mm256_storeu_pd(op.add(i), r);
+                i += 4;
+            }
+        }
+    }
+    while i < n {
+        o[i] = madd::<FMA>(f2, b2[i], madd::<FMA>(f1, b1[i], o[i]));
+        i += 1;
+    }
+}
+
+/// `out = a ⊗ b` (truncated). Levels of `a` below `min_a` and of `b` below `min_b` are
+/// taken as zero, which halves the work of power series.
+#[inline(always)]
+pub fn mul_into_impl<const FMA: bool>(
+    lay: &Layout,
+    a: &[f64],
+    b: &[f64],
+    out: &mut [f64],
+    min_a: usize,
+    min_b: usize,
+) {
+    out.fill(0.0);
+    for k in (min_a + min_b)..=lay.depth {
+        let (lo, hi) = (lay.off[k], lay.off[k + 1]);
+        let ok = &mut out[lo..hi];
+        for j in min_a..=(k - min_b) {
+            let aj = lay.level(a, j);
+            let bk = lay.level(b, k - j);
+            let nb = bk.len();
+            for (x, &av) in aj.iter().enumerate() {
+                if av == 0.0 {
+                    continue;
+                }
+                for (o, &bv) in ok[x * nb..(x + 1) * nb].iter_mut().zip(bk) {
+                    *o = madd::<FMA>(av, bv, *o);
+                }
+            }
+        }
+    }
+}
+
+pub fn mul_into(lay: &Layout, a: &[f64], b: &[f64], out: &mut [f64]) {
+    mul_into_min(lay, a, b, out, 0, 0)
+}
+
+pub fn mul_into_min(
+    lay: &Layout,
+    a: &[f64],
+    b: &[f64],
+    out: &mut [f64],
+    min_a: usize,
+    min_b: usize,
+) {
+    crate::dispatch!(
+        fn run(
+            lay: &Layout,
+            a: &[f64],
+            b: &[f64],
+            out: &mut [f64],
+            min_a: usize,
+            min_b: usize,
+        ) -> () {
+            mul_into_impl::<FMA>(lay, a, b, out, min_a, min_b)
+        }
+    )
+}
+
+pub fn mul(lay: &Layout, a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; lay.full_len()];
+    mul_into(lay, a, b, &mut out);
+    out
+}
+
+/// Powers of `a` (zero scalar) accumulated as `Σ_{n=1}^{N} coef(n) a^n`.
+fn power_series(lay: &Layout, a: &[f64], coef: impl Fn(usize) -> f64) -> Vec<f64> {
+    let mut acc = vec![0.0; lay.full_len()];
+    let mut p = a.to_vec();
+    p[0] = 0.0;
+    let mut next = vec![0.0; lay.full_len()];
+    for n in 1..=lay.depth {
+        if n > 1 {
+            mul_into_min(lay, &p, a, &mut next, n - 1, 1);
+            std::mem::swap(&mut p, &mut next);
+        }
+        let c = coef(n);
+        for (o, &v) in acc.iter_mut().zip(&p).skip(lay.off[n]) {
+            *o += c * v;
+        }
+    }
+    acc
+}
+
+/// `exp(x)` of a full-layout tensor: `e^{x_0} exp(x - x_0)`.
+pub fn exp(lay: &Layout, x: &[f64]) -> Vec<f64> {
+    let s = x[0];
+    let mut a = x.to_vec();
+    a[0] = 0.0;
+    let mut fact = 1.0;
+    let mut facts = vec![1.0; lay.depth + 1];
+    for (n, f) in facts.iter_mut().enumerate().skip(1) {
+        fact *= n as f64;
+        *f = fact;
+    }
+    let mut out = power_series(lay, &a, |n| 1.0 / facts[n]);
+    out[0] = 1.0;
+    if s != 0.0 {
+        let e = s.exp();
+        out.iter_mut().for_each(|v| *v *= e);
+    }
+    out
+}
+
+/// `log(x)` for `x_0 > 0`: `ln x_0 + log(1 + (x - x_0)/x_0)`. `None` when `x_0 <= 0`.
+pub fn log(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
+    let s = x[0];
+    if s.is_nan() || s <= 0.0 {
+        return None;
+    }
+    let mut a: Vec<f64> = x.iter().map(|v| v / s).collect();
+    a[0] = 0.0;
+    let mut out = power_series(lay, &a, |n| {
+        if n % 2 == 1 {
+            1.0 / n as f64
+        } else {
+            -1.0 / n as f64
+        }
+    });
+    out[0] = s.ln();
+    Some(out)
+}
+
+/// The multiplicative inverse `x^{-1}` for `x_0 != 0`: `x_0^{-1} Σ_n (-(x - x_0)/x_0)^n`.
+pub fn inverse(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
+    let s = x[0];
+    if s == 0.0 || !s.is_finite() {
+        return None;
+    }
+    let mut a: Vec<f64> = x.iter().map(|v| -v / s).collect();
+    a[0] = 0.0;
+    let mut out = power_series(lay, &a, |_| 1.0);
+    out[0] = 1.0;
+    out.iter_mut().for_each(|v| *v /= s);
+    Some(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Exp,
+    Log,
+    Inverse,
+}
+
+/// Applies `op` to each of the full-layout tensors in `x` (flat, `n * full_len`).
+pub fn batch_unary(lay: &Layout, x: &[f64], op: UnaryOp) -> Result<Vec<f64>> {
+    use rayon::prelude::*;
+    let full = lay.full_len();
+    if x.len() % full != 0 {
+        return Err(Error::invalid(
+            "x",
+            format!("expected a multiple of {full} values, got {}", x.len()),
+        ));
+    }
+    let mut out = vec![0.0; x.len()];
+    out.par_chunks_mut(full)
+        .zip(x.par_chunks(full))
+        .try_for_each(|(o, xi)| {
+            let r = match op {
+                UnaryOp::Exp => Some(exp(lay, xi)),
+                UnaryOp::Log => log(lay, xi),
+                UnaryOp::Inverse => inverse(lay, xi),
+            };
+            match r {
+                Some(v) => {
+                    o.copy_from_slice(&v);
+                    Ok(())
+                }
+                None => Err(Error::invalid(
+                    "x",
+                    match op {
+                        UnaryOp::Log => {
+                            format!("the logarithm needs a positive level-0 term, got {}", xi[0])
+                        }
+                        _ => format!("the inverse needs a non-zero level-0 term, got {}", xi[0]),
+                    },
+                )),
+            }
+        })?;
+    Ok(out)
+}
+
+/// `x_1 ⊗ x_2 ⊗ … ⊗ x_k` for each of `n` chains; `xs` holds `k` blocks of `n` full tensors.
+pub fn batch_mul_chain(lay: &Layout, xs: &[f64], k: usize, n: usize) -> Result<Vec<f64>> {
+    use rayon::prelude::*;
+    let full = lay.full_len();
+    if xs.len() != k * n * full || k == 0 {
+        return Err(Error::invalid(
+            "x",
+            format!(
+                "expected {k} x {n} tensors of {full} values, got {} values",
+                xs.len()
+            ),
+        ));
+    }
+    let mut out = vec![0.0; n * full];
+    out.par_chunks_mut(full).enumerate().for_each_init(
+        || vec![0.0; full],
+        |tmp, (i, o)| {
+            o.copy_from_slice(&xs[i * full..(i + 1) * full]);
+            for j in 1..k {
+                let b = &xs[(j * n + i) * full..(j * n + i + 1) * full];
+                mul_into(lay, o, b, tmp);
+                o.copy_from_slice(tmp);
+            }
+        },
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rand_tensor(lay: &Layout, seed: u64, scalar: f64) -> Vec<f64> {
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut t: Vec<f64> = (0..lay.full_len())
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+            })
+            .collect();
+        t[0] = scalar;
+        t
+    }
+
+    fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+    }
+
+    #[test]
+    fn exp_log_roundtrip_and_inverse() {
+        let lay = Layout::new(3, 4);
+        let x = rand_tensor(&lay, 1, 0.0);
+        let e = exp(&lay, &x);
+        let l = log(&lay, &e).unwrap();
+        assert!(close(&l, &x, 1e-12));
+        let inv = inverse(&lay, &e).unwrap();
+        let prod = mul(&lay, &e, &inv);
+        assert!(close(&prod, &lay.identity(), 1e-12));
+        // exp(-x) is the inverse of exp(x).
+        let neg: Vec<f64> = x.iter().map(|v| -v).collect();
+        assert!(close(&exp(&lay, &neg), &inv, 1e-12));
+    }
+
+    #[test]
+    fn fused_step_equals_product_with_exp() {
+        let lay = Layout::new(3, 5);
+        let t = rand_tensor(&lay, 7, 1.0);
+        let z = [0.3, -0.7, 1.1];
+        let mut ez = vec![0.0; lay.full_len()];
+        ez[1..4].copy_from_slice(&z);
+        let want = mul(&lay, &exp(&lay, &ez), &t);
+        let mut got = t.clone();
+        let mut buf = vec![0.0; 2 * lay.pow[lay.depth - 1]];
+        mul_exp_left::<false, false>(&lay, &mut got, &z, &mut buf);
+        assert!(close(&got, &want, 1e-13));
+    }
+
+    #[test]
+    fn paired_step_is_bit_identical_to_two_steps() {
+        for (d, depth) in [(1, 3), (2, 1), (3, 4), (4, 5)] {
+            let lay = Layout::new(d, depth);
+            let t = rand_tensor(&lay, 9, 1.0);
+            let z1: Vec<f64> = (0..d).map(|c| 0.3 - 0.2 * c as f64).collect();
+            let z2: Vec<f64> = (0..d).map(|c| -0.1 + 0.35 * c as f64).collect();
+            let mut buf = vec![0.0; 4 * lay.pow[depth - 1]];
+            let (mut a, mut b) = (t.clone(), t.clone());
+            mul_exp_left::<false, false>(&lay, &mut a, &z1, &mut buf);
+            mul_exp_left::<false, false>(&lay, &mut a, &z2, &mut buf);
+            mul_exp_left2::<false, false>(&lay, &mut b, &z1, &z2, &mut buf);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn reversal_is_an_involution_and_anti_automorphism() {
+        let lay = Layout::new(2, 4);
+        let perm = lay.reversal_perm();
+        let a = rand_tensor(&lay, 3, 1.0);
+        let b = rand_tensor(&lay, 4, 1.0);
+        let mut ra = vec![0.0; a.len()];
+        let mut rb = vec![0.0; a.len()];
+        permute(&a, &perm, &mut ra);
+        permute(&b, &perm, &mut rb);
+        let mut back = vec![0.0; a.len()];
+        permute(&ra, &perm, &mut back);
+        assert_eq!(back, a);
+        let mut rab = vec![0.0; a.len()];
+        permute(&mul(&lay, &a, &b), &perm, &mut rab);
+        assert!(close(&rab, &mul(&lay, &rb, &ra), 1e-14));
+    }
+}
