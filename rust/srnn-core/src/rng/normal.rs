@@ -38,7 +38,11 @@ fn counter(stream: Stream, block: u32, step: u32, path: u64) -> [u32; 4] {
 #[inline(always)]
 fn box_muller<const FMA: bool>(radius_word: u32, angle_word: u32) -> (f64, f64) {
     // u ∈ (0, 1) strictly, so the logarithm is finite; the tail is cut at 6.66σ.
-    let u = madd::<FMA>(u52_to_f64(radius_word as u64), TWO_POW_M32, 0.5 * TWO_POW_M32);
+    let u = madd::<FMA>(
+        u52_to_f64(radius_word as u64),
+        TWO_POW_M32,
+        0.5 * TWO_POW_M32,
+    );
     let radius = (-2.0 * ln_positive::<FMA>(u)).sqrt();
     let (s, c) = sincos_turns::<FMA>(u52_to_f64(angle_word as u64) * TWO_POW_M32);
     (radius * c, radius * s)

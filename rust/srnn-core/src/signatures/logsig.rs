@@ -76,9 +76,9 @@ fn mobius(n: usize) -> i32 {
     let mut result = 1;
     let mut p = 2;
     while p * p <= n {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             n /= p;
-            if n % p == 0 {
+            if n.is_multiple_of(p) {
                 return 0;
             }
             result = -result;
@@ -297,7 +297,7 @@ impl LogSigPlan {
 pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
-    if sigs.len() % full != 0 {
+    if !sigs.len().is_multiple_of(full) {
         return Err(Error::invalid(
             "sig",
             format!("expected a multiple of {full} values, got {}", sigs.len()),
@@ -327,7 +327,7 @@ pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Resul
 pub fn logsig_to_sig(plan: &LogSigPlan, coords: &[f64], mode: LogSigMode) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
-    if width == 0 || coords.len() % width != 0 {
+    if width == 0 || !coords.len().is_multiple_of(width) {
         return Err(Error::invalid(
             "logsig",
             format!(

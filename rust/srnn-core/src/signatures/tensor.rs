@@ -521,7 +521,7 @@ pub enum UnaryOp {
 pub fn batch_unary(lay: &Layout, x: &[f64], op: UnaryOp) -> Result<Vec<f64>> {
     use rayon::prelude::*;
     let full = lay.full_len();
-    if x.len() % full != 0 {
+    if !x.len().is_multiple_of(full) {
         return Err(Error::invalid(
             "x",
             format!("expected a multiple of {full} values, got {}", x.len()),

@@ -20,10 +20,10 @@ pub fn rows_times<R: Real, const FMA: bool>(
     bias: Option<&[R]>,
     out: &mut [R],
 ) {
-    debug_assert!(width % 8 == 0);
-    if width % 32 == 0 {
+    debug_assert!(width.is_multiple_of(8));
+    if width.is_multiple_of(32) {
         by_column_chunks::<R, FMA, 32>(rows, k, x, x_stride, wt, width, bias, out)
-    } else if width % 16 == 0 {
+    } else if width.is_multiple_of(16) {
         by_column_chunks::<R, FMA, 16>(rows, k, x, x_stride, wt, width, bias, out)
     } else {
         by_column_chunks::<R, FMA, 8>(rows, k, x, x_stride, wt, width, bias, out)
