@@ -99,7 +99,12 @@ def main() -> None:
 
     print(f"srnn_rs {srnn_rs.__version__} ({srnn_rs.cpu_features()}), {os.cpu_count()} CPUs")
     print(f"workload: tanh, n={n}, {paths} paths, {steps} steps, dt={dt}, float64, one readout recorded per step\n")
+    # srnn_rs first: NumPy's OpenBLAS threads keep spinning after a BLAS call and would steal
+    # the cores our threads run on.
     t_ours = best_of(ours(W, C, R, sigma, dt, paths, steps), args.repeats)
+    scaling = []
+    for p in (1000, 2000, 4000, 8000, 16000):
+        scaling.append((p, best_of(ours(W, C, R, sigma, dt, p, steps), 1)))
     t_np = best_of(lambda: numpy_em(W, R, sigma, dt, paths, steps), max(1, args.repeats - 1))
     rate = paths * steps / t_ours
     print(f"{'srnn_rs':<10} {t_ours:8.3f} s   {rate / 1e6:7.2f} M path-steps/s")
@@ -112,10 +117,8 @@ def main() -> None:
         print("jax        not installed (pip install jax) — skipped")
 
     print("\nscaling in paths (same steps):")
-    base = None
-    for p in (1000, 2000, 4000, 8000, 16000):
-        t = best_of(ours(W, C, R, sigma, dt, p, steps), 1)
-        base = base or t / p
+    base = scaling[0][1] / scaling[0][0]
+    for p, t in scaling:
         print(f"  {p:6d} paths  {t:7.3f} s  {p * steps / t / 1e6:7.2f} M path-steps/s  (time / linear = {t / (base * p):.2f})")
 
     print("\nscaling in threads (RAYON_NUM_THREADS):")
