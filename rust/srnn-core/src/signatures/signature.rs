@@ -2,8 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{extract, insert, run_segments_lanes, W};
-use super::tensor::{mul_exp_left, mul_exp_left2, mul_into, permute, Layout};
+use super::lanes::{extract, insert, run_segments_lanes, LANE_GROUP, W};
+use super::tensor::{mul_exp_left, mul_exp_left_group, mul_into, permute, Layout, GROUP};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -193,19 +193,23 @@ pub struct SigOptions {
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+    run_segments_g::<GROUP>(lay, t, incs, buf)
+}
+
+pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     #[inline(always)]
-    fn body<const FMA: bool, const Z: bool>(
+    fn body<const FMA: bool, const Z: bool, const G: usize>(
         lay: &Layout,
         t: &mut [f64],
         incs: &[f64],
         buf: &mut [f64],
     ) {
         let d = lay.d;
-        let mut pairs = incs.chunks_exact(2 * d);
-        for zz in &mut pairs {
-            mul_exp_left2::<FMA, Z>(lay, t, &zz[..d], &zz[d..], buf);
+        let mut groups = incs.chunks_exact(G * d);
+        for zs in &mut groups {
+            mul_exp_left_group::<FMA, Z, G>(lay, t, zs, buf);
         }
-        for z in pairs.remainder().chunks_exact(d) {
+        for z in groups.remainder().chunks_exact(d) {
             mul_exp_left::<FMA, Z>(lay, t, z, buf);
         }
     }
@@ -213,26 +217,26 @@ pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) 
     // vectors (same per-element fused arithmetic, so the same bits as the AVX2 kernel).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-    unsafe fn avx512(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-        body::<true, true>(lay, t, incs, buf)
+    unsafe fn avx512<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, true, G>(lay, t, incs, buf)
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-        body::<true, false>(lay, t, incs, buf)
+    unsafe fn avx2<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, false, G>(lay, t, incs, buf)
     }
     match crate::vmath::simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { avx512(lay, t, incs, buf) },
+        crate::vmath::SimdLevel::Avx512 => unsafe { avx512::<G>(lay, t, incs, buf) },
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { avx2(lay, t, incs, buf) },
-        _ => body::<false, false>(lay, t, incs, buf),
+        crate::vmath::SimdLevel::Avx2 => unsafe { avx2::<G>(lay, t, incs, buf) },
+        _ => body::<false, false, G>(lay, t, incs, buf),
     }
 }
 
 pub fn scratch_len(lay: &Layout) -> usize {
-    4 * lay.pow[lay.depth.saturating_sub(1)].max(1)
+    (3 + GROUP.max(LANE_GROUP)) * lay.pow[lay.depth.saturating_sub(1)].max(1)
 }
 
 /// The stored tensor `T` after all increments, starting from `start`: forward signatures are
