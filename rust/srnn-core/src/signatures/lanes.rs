@@ -7,7 +7,7 @@
 use super::tensor::Layout;
 
 /// Steps per pass over the top level in the lane kernel.
-pub const LANE_GROUP: usize = 4;
+pub const LANE_GROUP: usize = 8;
 use crate::vmath::madd;
 
 pub const W: usize = 4;
@@ -185,12 +185,60 @@ fn mul_exp_group_lanes<const FMA: bool, const Z: bool, const G: usize>(
         step_levels::<FMA, Z>(lay, t, z, top - 1, bufs);
     }
     let tk = &mut t[lay.off[top]..lay.off[top + 1]];
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection.
+        unsafe { group_update_z::<G>(&zs[..G * d], d, xs, n, tk) };
+        return;
+    }
     for c in 0..d {
         let mut f = [[0.0; W]; G];
         for j in 0..G {
             f[j] = zs[j * d + c];
         }
         group_lanes::<FMA, Z, G>(&f, xs, n, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// The top-level update on AVX-512, two entries per register and blocked by entry as in
+/// the single-path kernel, so that each Horner result is read once per group.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `zs` holds `G * d`, `xs` `G * n` and `o` `d * n` lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline]
+unsafe fn group_update_z<const G: usize>(
+    zs: &[Lane],
+    d: usize,
+    xs: &[Lane],
+    n: usize,
+    o: &mut [Lane],
+) {
+    use std::arch::x86_64::*;
+    let (zs, xs, o) = (&zs[..G * d], &xs[..G * n], &mut o[..d * n]);
+    let (zp, xp, op) = (
+        zs.as_ptr() as *const f64,
+        xs.as_ptr() as *const f64,
+        o.as_mut_ptr() as *mut f64,
+    );
+    let mut i = 0;
+    while i < n {
+        let m: __mmask8 = if n - i >= 2 { 0xff } else { 0x0f };
+        let mut xv = [_mm512_setzero_pd(); G];
+        for j in 0..G {
+            xv[j] = _mm512_maskz_loadu_pd(m, xp.add((j * n + i) * W));
+        }
+        for c in 0..d {
+            let p = op.add((c * n + i) * W);
+            let mut acc = _mm512_maskz_loadu_pd(m, p);
+            for j in 0..G {
+                let zv = _mm512_broadcast_f64x4(_mm256_loadu_pd(zp.add((j * d + c) * W)));
+                acc = _mm512_fmadd_pd(zv, xv[j], acc);
+            }
+            _mm512_mask_storeu_pd(p, m, acc);
+        }
+        i += 2;
     }
 }
 

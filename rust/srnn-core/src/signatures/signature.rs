@@ -12,8 +12,9 @@ use crate::{Error, Result};
 /// bit-identical for any number of threads.
 pub const CHUNK: usize = 1024;
 
-/// Largest `full_len * W` for which batches use the lane kernel (64 KiB of tensor).
-const LANE_MAX_ENTRIES: usize = 8 * 1024;
+/// Largest `full_len * W` for which batches use the lane kernel (192 KiB of tensor: with
+/// the top level updated once per group of steps, lanes stay ahead well beyond L1).
+const LANE_MAX_ENTRIES: usize = 24 * 1024;
 
 /// What is prepended to every path before the transforms.
 #[derive(Debug, Clone, Copy)]
@@ -357,7 +358,7 @@ pub fn signature(
         }
     };
 
-    // Lanes pay off while the interleaved tensor stays near L1; beyond that the single-path
+    // Lanes pay off while the interleaved tensor stays within L2; beyond that the single-path
     // kernel, whose inner loops are already long, is as fast. Both give identical bits.
     if batch >= W && full * W <= LANE_MAX_ENTRIES {
         let n_seg = spec.n_points(len).saturating_sub(1);

@@ -96,7 +96,7 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
         unsafe {
             let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
             if Z && n >= WIDE_MIN {
-                wide_axpy(f, b, s, o);
+                zaxpy(f, bp, sp, op, n);
                 return;
             }
             let fv = _mm256_set1_pd(f);
@@ -125,39 +125,45 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
     }
 }
 
-/// Loops at least this long go through the 512-bit functions below on AVX-512 (a call per
-/// loop, worth it only for long ones).
+/// Loops at least this long use 512-bit operations on AVX-512 (masked 512-bit operations on
+/// the many short loops of the low levels measured slower than the 256-bit ones).
 const WIDE_MIN: usize = 128;
 
-// The 512-bit versions are plain loops over distinct slices in functions compiled for
-// AVX-512, which LLVM vectorises with zmm registers (checked in the built library);
-// `#[inline(never)]` keeps each a separate function with non-aliasing arguments. Plain
-// loops rather than intrinsics keep the crate within its MSRV (AVX-512 intrinsics need Rust
-// 1.89). Each element gets the same fused operation as in the AVX2 loops.
-
+/// `o[i] = f * b[i] + s[i]` for `i < n` with 512-bit operations, the tail masked (`s` may
+/// be `o`). Each element gets the same fused operation as in the 256-bit loops.
+///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// Only to be inlined into code compiled for AVX-512F; the pointers address `n` values.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn wide_axpy(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
-    let n = o.len();
-    let (b, s) = (&b[..n], &s[..n]);
-    for i in 0..n {
-        o[i] = f.mul_add(b[i], s[i]);
+#[inline(always)]
+unsafe fn zaxpy(f: f64, bp: *const f64, sp: *const f64, op: *mut f64, n: usize) {
+    use std::arch::x86_64::*;
+    let fv = _mm512_set1_pd(f);
+    let mut i = 0;
+    while i + 16 <= n {
+        let r0 = _mm512_fmadd_pd(fv, _mm512_loadu_pd(bp.add(i)), _mm512_loadu_pd(sp.add(i)));
+        let r1 = _mm512_fmadd_pd(
+            fv,
+            _mm512_loadu_pd(bp.add(i + 8)),
+            _mm512_loadu_pd(sp.add(i + 8)),
+        );
+        _mm512_storeu_pd(op.add(i), r0);
+        _mm512_storeu_pd(op.add(i + 8), r1);
+        i += 16;
     }
-}
-
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn wide_axpy_in_place(f: f64, b: &[f64], o: &mut [f64]) {
-    let n = o.len();
-    let b = &b[..n];
-    for i in 0..n {
-        o[i] = f.mul_add(b[i], o[i]);
+    while i < n {
+        let m: __mmask8 = if n - i >= 8 {
+            0xff
+        } else {
+            ((1u32 << (n - i)) - 1) as __mmask8
+        };
+        let r = _mm512_fmadd_pd(
+            fv,
+            _mm512_maskz_loadu_pd(m, bp.add(i)),
+            _mm512_maskz_loadu_pd(m, sp.add(i)),
+        );
+        _mm512_mask_storeu_pd(op.add(i), m, r);
+        i += 8;
     }
 }
 
@@ -176,7 +182,7 @@ pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut 
         unsafe {
             let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
             if Z && n >= WIDE_MIN {
-                wide_axpy_in_place(f, b, o);
+                zaxpy(f, bp, op, op, n);
                 return;
             }
             let fv = _mm256_set1_pd(f);
@@ -320,12 +326,61 @@ pub fn mul_exp_left_group<const FMA: bool, const Z: bool, const G: usize>(
         }
     }
     let tk = &mut t[lay.off[top]..lay.off[top + 1]];
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection.
+        unsafe { group_update_z::<G>(&zs[..G * d], d, xs, n, tk) };
+        return;
+    }
     for c in 0..d {
         let mut f = [0.0; G];
         for j in 0..G {
             f[j] = zs[j * d + c];
         }
         group_axpy::<FMA, Z, G>(&f, xs, n, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// The top-level update of [`mul_exp_left_group`] on AVX-512, blocked by 8 entries of the
+/// last letter: the `G` Horner results for a block stay in registers while all `d` rows of
+/// the level pass by, so each is read once per group (row by row, the `G` blocks do not fit
+/// in L1 together with the level). Per entry, the same fused operations in the same order.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `zs` holds `G * d`, `xs` `G * n` and `o` `d * n` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline]
+unsafe fn group_update_z<const G: usize>(
+    zs: &[f64],
+    d: usize,
+    xs: &[f64],
+    n: usize,
+    o: &mut [f64],
+) {
+    use std::arch::x86_64::*;
+    let (zs, xs, o) = (&zs[..G * d], &xs[..G * n], &mut o[..d * n]);
+    let (zp, xp, op) = (zs.as_ptr(), xs.as_ptr(), o.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        let m: __mmask8 = if n - i >= 8 {
+            0xff
+        } else {
+            ((1u32 << (n - i)) - 1) as __mmask8
+        };
+        let mut xv = [_mm512_setzero_pd(); G];
+        for j in 0..G {
+            xv[j] = _mm512_maskz_loadu_pd(m, xp.add(j * n + i));
+        }
+        for c in 0..d {
+            let p = op.add(c * n + i);
+            let mut acc = _mm512_maskz_loadu_pd(m, p);
+            for j in 0..G {
+                acc = _mm512_fmadd_pd(_mm512_set1_pd(*zp.add(j * d + c)), xv[j], acc);
+            }
+            _mm512_mask_storeu_pd(p, m, acc);
+        }
+        i += 8;
     }
 }
 
