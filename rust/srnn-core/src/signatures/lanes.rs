@@ -68,6 +68,21 @@ fn lanes_axpy<const FMA: bool, const Z: bool>(
                 Some(s) => s.as_ptr() as *const f64,
                 None => op as *const f64,
             };
+            while i + 4 <= n {
+                let r0 = _mm512_fmadd_pd(
+                    fz,
+                    _mm512_loadu_pd(bp.add(i * W)),
+                    _mm512_loadu_pd(sp.add(i * W)),
+                );
+                let r1 = _mm512_fmadd_pd(
+                    fz,
+                    _mm512_loadu_pd(bp.add(i * W + 8)),
+                    _mm512_loadu_pd(sp.add(i * W + 8)),
+                );
+                _mm512_storeu_pd(op.add(i * W), r0);
+                _mm512_storeu_pd(op.add(i * W + 8), r1);
+                i += 4;
+            }
             while i + 2 <= n {
                 let r = _mm512_fmadd_pd(
                     fz,
