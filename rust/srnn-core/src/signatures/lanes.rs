@@ -320,6 +320,7 @@ pub fn run_segments_lanes(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut
     run_segments_lanes_g::<LANE_GROUP>(lay, t, incs, buf)
 }
 
+/// [`run_segments_lanes`] with `G` steps per pass over the top level (same bits for any `G`).
 pub fn run_segments_lanes_g<const G: usize>(
     lay: &Layout,
     t: &mut [Lane],

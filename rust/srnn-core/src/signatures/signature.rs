@@ -197,6 +197,7 @@ pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) 
     run_segments_g::<GROUP>(lay, t, incs, buf)
 }
 
+/// [`run_segments`] with `G` steps per pass over the top level (same bits for any `G`).
 pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     #[inline(always)]
     fn body<const FMA: bool, const Z: bool, const G: usize>(
