@@ -5,6 +5,9 @@
 //! order, so a path's result does not depend on which batch it is computed in.
 
 use super::tensor::Layout;
+
+/// Steps per pass over the top level in the lane kernel.
+pub const LANE_GROUP: usize = 8;
 use crate::vmath::madd;
 
 pub const W: usize = 4;
@@ -65,6 +68,21 @@ fn lanes_axpy<const FMA: bool, const Z: bool>(
                 Some(s) => s.as_ptr() as *const f64,
                 None => op as *const f64,
             };
+            while i + 4 <= n {
+                let r0 = _mm512_fmadd_pd(
+                    fz,
+                    _mm512_loadu_pd(bp.add(i * W)),
+                    _mm512_loadu_pd(sp.add(i * W)),
+                );
+                let r1 = _mm512_fmadd_pd(
+                    fz,
+                    _mm512_loadu_pd(bp.add(i * W + 8)),
+                    _mm512_loadu_pd(sp.add(i * W + 8)),
+                );
+                _mm512_storeu_pd(op.add(i * W), r0);
+                _mm512_storeu_pd(op.add(i * W + 8), r1);
+                i += 4;
+            }
             while i + 2 <= n {
                 let r = _mm512_fmadd_pd(
                     fz,
@@ -86,76 +104,267 @@ fn lanes_axpy<const FMA: bool, const Z: bool>(
     }
 }
 
+/// Horner's chain for level `k` (`k >= 2`): `B_{k-1}` into `dst` (`d^{k-1}` entries).
 #[inline(always)]
-fn mul_exp_left_lanes<const FMA: bool, const Z: bool>(
+fn chain_lanes<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &[Lane],
+    z: &[Lane],
+    k: usize,
+    b0: &mut [Lane],
+    b1: &mut [Lane],
+    dst: &mut [Lane],
+) {
+    let d = lay.d;
+    b0[0] = t[0];
+    let mut in_b1 = false;
+    for m in 1..k {
+        let n = lay.pow[m - 1];
+        let inv = 1.0 / (k - m + 1) as f64;
+        let tm = &t[lay.off[m]..lay.off[m + 1]];
+        let (cur, nxt): (&[Lane], &mut [Lane]) = if m == k - 1 {
+            (if in_b1 { &*b1 } else { &*b0 }, &mut *dst)
+        } else if in_b1 {
+            (&*b1, &mut *b0)
+        } else {
+            (&*b0, &mut *b1)
+        };
+        for c in 0..d {
+            let mut f = [0.0; W];
+            for l in 0..W {
+                f[l] = z[c][l] * inv;
+            }
+            lanes_axpy::<FMA, Z>(
+                &f,
+                &cur[..n],
+                Some(&tm[c * n..(c + 1) * n]),
+                &mut nxt[c * n..(c + 1) * n],
+            );
+        }
+        in_b1 = !in_b1;
+    }
+}
+
+/// Levels `k_max` down to 1 of one step `t ← exp(z) ⊗ t`; `buf` needs `3 d^{k_max - 1}`.
+#[inline(always)]
+fn step_levels<const FMA: bool, const Z: bool>(
     lay: &Layout,
     t: &mut [Lane],
     z: &[Lane],
+    k_max: usize,
     buf: &mut [Lane],
 ) {
     let d = lay.d;
-    let n_max = lay.pow[lay.depth.saturating_sub(1)];
-    let (b0, b1) = buf[..2 * n_max].split_at_mut(n_max);
-    let t0 = t[0];
-    for k in (1..=lay.depth).rev() {
-        let (mut cur, mut nxt): (&mut [Lane], &mut [Lane]) = (&mut *b0, &mut *b1);
-        cur[0] = t0;
-        for m in 1..k {
-            let n = lay.pow[m - 1];
-            let inv = 1.0 / (k - m + 1) as f64;
-            let tm = &t[lay.off[m]..lay.off[m + 1]];
-            for c in 0..d {
-                let mut f = [0.0; W];
-                for l in 0..W {
-                    f[l] = z[c][l] * inv;
-                }
-                lanes_axpy::<FMA, Z>(
-                    &f,
-                    &cur[..n],
-                    Some(&tm[c * n..(c + 1) * n]),
-                    &mut nxt[c * n..(c + 1) * n],
-                );
-            }
-            std::mem::swap(&mut cur, &mut nxt);
-        }
+    let n_max = lay.pow[k_max.saturating_sub(1)];
+    let (b0, rest) = buf[..3 * n_max].split_at_mut(n_max);
+    let (b1, x) = rest.split_at_mut(n_max);
+    for k in (1..=k_max).rev() {
         let n = lay.pow[k - 1];
+        if k == 1 {
+            x[0] = t[0];
+        } else {
+            chain_lanes::<FMA, Z>(lay, t, z, k, b0, b1, &mut x[..n]);
+        }
         let tk = &mut t[lay.off[k]..lay.off[k + 1]];
         for c in 0..d {
-            lanes_axpy::<FMA, Z>(&z[c], &cur[..n], None, &mut tk[c * n..(c + 1) * n]);
+            lanes_axpy::<FMA, Z>(&z[c], &x[..n], None, &mut tk[c * n..(c + 1) * n]);
         }
+    }
+}
+
+/// `G` steps at once, as [`super::tensor::mul_exp_left_group`]: Horner results for the top
+/// level of all `G` steps first, then one pass over the top level. `buf` needs
+/// `(3 + G) d^{depth-1}` entries.
+#[inline(always)]
+fn mul_exp_group_lanes<const FMA: bool, const Z: bool, const G: usize>(
+    lay: &Layout,
+    t: &mut [Lane],
+    zs: &[Lane],
+    buf: &mut [Lane],
+) {
+    let (d, top) = (lay.d, lay.depth);
+    if top < 2 {
+        for z in zs[..G * d].chunks_exact(d) {
+            step_levels::<FMA, Z>(lay, t, z, top, buf);
+        }
+        return;
+    }
+    let n = lay.pow[top - 1];
+    let (bufs, xs) = buf[..(3 + G) * n].split_at_mut(3 * n);
+    for j in 0..G {
+        let z = &zs[j * d..(j + 1) * d];
+        {
+            let (b0, b1) = bufs[..2 * n].split_at_mut(n);
+            chain_lanes::<FMA, Z>(lay, t, z, top, b0, b1, &mut xs[j * n..(j + 1) * n]);
+        }
+        step_levels::<FMA, Z>(lay, t, z, top - 1, bufs);
+    }
+    let tk = &mut t[lay.off[top]..lay.off[top + 1]];
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection.
+        unsafe { group_update_z::<G>(&zs[..G * d], d, xs, n, tk) };
+        return;
+    }
+    for c in 0..d {
+        let mut f = [[0.0; W]; G];
+        for j in 0..G {
+            f[j] = zs[j * d + c];
+        }
+        group_lanes::<FMA, Z, G>(&f, xs, n, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// The top-level update on AVX-512, two entries per register and blocked by entry as in
+/// the single-path kernel, so that each Horner result is read once per group.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `zs` holds `G * d`, `xs` `G * n` and `o` `d * n` lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline]
+unsafe fn group_update_z<const G: usize>(
+    zs: &[Lane],
+    d: usize,
+    xs: &[Lane],
+    n: usize,
+    o: &mut [Lane],
+) {
+    use std::arch::x86_64::*;
+    let (zs, xs, o) = (&zs[..G * d], &xs[..G * n], &mut o[..d * n]);
+    let (zp, xp, op) = (
+        zs.as_ptr() as *const f64,
+        xs.as_ptr() as *const f64,
+        o.as_mut_ptr() as *mut f64,
+    );
+    let mut i = 0;
+    while i < n {
+        let m: __mmask8 = if n - i >= 2 { 0xff } else { 0x0f };
+        let mut xv = [_mm512_setzero_pd(); G];
+        for j in 0..G {
+            xv[j] = _mm512_maskz_loadu_pd(m, xp.add((j * n + i) * W));
+        }
+        for c in 0..d {
+            let p = op.add((c * n + i) * W);
+            let mut acc = _mm512_maskz_loadu_pd(m, p);
+            for j in 0..G {
+                let zv = _mm512_broadcast_f64x4(_mm256_loadu_pd(zp.add((j * d + c) * W)));
+                acc = _mm512_fmadd_pd(zv, xv[j], acc);
+            }
+            _mm512_mask_storeu_pd(p, m, acc);
+        }
+        i += 2;
+    }
+}
+
+/// `o[i] = f[G-1] * xs[G-1][i] + (… (f[0] * xs[0][i] + o[i]) …)` lane by lane, `xs` holding
+/// `G` blocks of `n`, rounded exactly as `G` successive [`lanes_axpy`] calls.
+#[inline(always)]
+fn group_lanes<const FMA: bool, const Z: bool, const G: usize>(
+    f: &[Lane; G],
+    xs: &[Lane],
+    n: usize,
+    o: &mut [Lane],
+) {
+    let xs = &xs[..G * n];
+    let o = &mut o[..n];
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: FMA (and Z) are true only inside kernels compiled with avx2+fma (and
+        // avx512f) after run-time detection; entries i (and i + 1 in the 512-bit loop) are
+        // below `n` in every block.
+        unsafe {
+            use std::arch::x86_64::*;
+            let (xp, op) = (xs.as_ptr() as *const f64, o.as_mut_ptr() as *mut f64);
+            if Z {
+                let mut fv = [_mm512_setzero_pd(); G];
+                for j in 0..G {
+                    fv[j] = _mm512_broadcast_f64x4(_mm256_loadu_pd(f[j].as_ptr()));
+                }
+                while i + 2 <= n {
+                    let mut acc = _mm512_loadu_pd(op.add(i * W));
+                    for j in 0..G {
+                        acc = _mm512_fmadd_pd(fv[j], _mm512_loadu_pd(xp.add((j * n + i) * W)), acc);
+                    }
+                    _mm512_storeu_pd(op.add(i * W), acc);
+                    i += 2;
+                }
+            }
+            let mut fv = [_mm256_setzero_pd(); G];
+            for j in 0..G {
+                fv[j] = _mm256_loadu_pd(f[j].as_ptr());
+            }
+            while i < n {
+                let mut acc = _mm256_loadu_pd(op.add(i * W));
+                for j in 0..G {
+                    acc = _mm256_fmadd_pd(fv[j], _mm256_loadu_pd(xp.add((j * n + i) * W)), acc);
+                }
+                _mm256_storeu_pd(op.add(i * W), acc);
+                i += 1;
+            }
+        }
+    }
+    while i < n {
+        let mut acc = o[i];
+        for j in 0..G {
+            acc = lane_madd::<FMA>(&f[j], &xs[j * n + i], &acc);
+        }
+        o[i] = acc;
+        i += 1;
     }
 }
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` lane by lane; `incs` holds `d` lanes per segment.
 pub fn run_segments_lanes(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
+    run_segments_lanes_g::<LANE_GROUP>(lay, t, incs, buf)
+}
+
+/// [`run_segments_lanes`] with `G` steps per pass over the top level (same bits for any `G`).
+pub fn run_segments_lanes_g<const G: usize>(
+    lay: &Layout,
+    t: &mut [Lane],
+    incs: &[Lane],
+    buf: &mut [Lane],
+) {
     #[inline(always)]
-    fn body<const FMA: bool, const Z: bool>(
+    fn body<const FMA: bool, const Z: bool, const G: usize>(
         lay: &Layout,
         t: &mut [Lane],
         incs: &[Lane],
         buf: &mut [Lane],
     ) {
-        for z in incs.chunks_exact(lay.d) {
-            mul_exp_left_lanes::<FMA, Z>(lay, t, z, buf);
+        let d = lay.d;
+        let mut groups = incs.chunks_exact(G * d);
+        for zs in &mut groups {
+            mul_exp_group_lanes::<FMA, Z, G>(lay, t, zs, buf);
+        }
+        for z in groups.remainder().chunks_exact(d) {
+            step_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
         }
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-    unsafe fn avx512(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
-        body::<true, true>(lay, t, incs, buf)
+    unsafe fn avx512<const G: usize>(
+        lay: &Layout,
+        t: &mut [Lane],
+        incs: &[Lane],
+        buf: &mut [Lane],
+    ) {
+        body::<true, true, G>(lay, t, incs, buf)
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
-        body::<true, false>(lay, t, incs, buf)
+    unsafe fn avx2<const G: usize>(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
+        body::<true, false, G>(lay, t, incs, buf)
     }
     match crate::vmath::simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { avx512(lay, t, incs, buf) },
+        crate::vmath::SimdLevel::Avx512 => unsafe { avx512::<G>(lay, t, incs, buf) },
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { avx2(lay, t, incs, buf) },
-        _ => body::<false, false>(lay, t, incs, buf),
+        crate::vmath::SimdLevel::Avx2 => unsafe { avx2::<G>(lay, t, incs, buf) },
+        _ => body::<false, false, G>(lay, t, incs, buf),
     }
 }
 
@@ -201,17 +410,49 @@ mod tests {
             let lincs: Vec<Lane> = incs.iter().map(|&v| [v; W]).collect();
             let mut tl = vec![[0.0; W]; full];
             tl[0] = [1.0; W];
-            let mut bl = vec![[0.0; W]; 2 * lay.pow[depth - 1]];
-            let mut lanes = std::time::Duration::MAX;
-            for _ in 0..7 {
-                tl.fill([0.0; W]);
-                tl[0] = [1.0; W];
-                let s = std::time::Instant::now();
-                run_segments_lanes(&lay, &mut tl, &lincs, &mut bl);
-                lanes = lanes.min(s.elapsed());
+            let mut bl = vec![[0.0; W]; crate::signatures::signature::scratch_len(&lay)];
+            let mut res = Vec::new();
+            for g in [1usize, 2, 4, 8] {
+                let mut lanes = std::time::Duration::MAX;
+                for _ in 0..15 {
+                    tl.fill([0.0; W]);
+                    tl[0] = [1.0; W];
+                    let s = std::time::Instant::now();
+                    match g {
+                        1 => run_segments_lanes_g::<1>(&lay, &mut tl, &lincs, &mut bl),
+                        2 => run_segments_lanes_g::<2>(&lay, &mut tl, &lincs, &mut bl),
+                        4 => run_segments_lanes_g::<4>(&lay, &mut tl, &lincs, &mut bl),
+                        _ => run_segments_lanes_g::<8>(&lay, &mut tl, &lincs, &mut bl),
+                    }
+                    lanes = lanes.min(s.elapsed());
+                }
+                let mut sc = std::time::Duration::MAX;
+                for _ in 0..15 {
+                    let s = std::time::Instant::now();
+                    for _ in 0..W {
+                        t = lay.identity();
+                        match g {
+                            1 => crate::signatures::signature::run_segments_g::<1>(
+                                &lay, &mut t, &incs, &mut buf,
+                            ),
+                            2 => crate::signatures::signature::run_segments_g::<2>(
+                                &lay, &mut t, &incs, &mut buf,
+                            ),
+                            4 => crate::signatures::signature::run_segments_g::<4>(
+                                &lay, &mut t, &incs, &mut buf,
+                            ),
+                            _ => crate::signatures::signature::run_segments_g::<8>(
+                                &lay, &mut t, &incs, &mut buf,
+                            ),
+                        }
+                    }
+                    sc = sc.min(s.elapsed());
+                }
+                res.push(format!("G={g}: lanes {lanes:?} scalar x4 {sc:?}"));
             }
+            let lanes = res.join(" | ");
             assert!((tl[full - 1][3] - t[full - 1]).abs() < 1e-12);
-            eprintln!("d={d} depth={depth}: scalar x{W} {scalar:?}, lanes {lanes:?}");
+            eprintln!("d={d} depth={depth}: scalar x{W} {scalar:?}, {lanes}");
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{extract, insert, run_segments_lanes, W};
-use super::tensor::{mul_exp_left, mul_exp_left2, mul_into, permute, Layout};
+use super::lanes::{extract, insert, run_segments_lanes, LANE_GROUP, W};
+use super::tensor::{mul_exp_left, mul_exp_left_group, mul_into, permute, Layout, GROUP};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -12,8 +12,9 @@ use crate::{Error, Result};
 /// bit-identical for any number of threads.
 pub const CHUNK: usize = 1024;
 
-/// Largest `full_len * W` for which batches use the lane kernel (64 KiB of tensor).
-const LANE_MAX_ENTRIES: usize = 8 * 1024;
+/// Largest `full_len * W` for which batches use the lane kernel (192 KiB of tensor: with
+/// the top level updated once per group of steps, lanes stay ahead well beyond L1).
+const LANE_MAX_ENTRIES: usize = 24 * 1024;
 
 /// What is prepended to every path before the transforms.
 #[derive(Debug, Clone, Copy)]
@@ -193,19 +194,24 @@ pub struct SigOptions {
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+    run_segments_g::<GROUP>(lay, t, incs, buf)
+}
+
+/// [`run_segments`] with `G` steps per pass over the top level (same bits for any `G`).
+pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     #[inline(always)]
-    fn body<const FMA: bool, const Z: bool>(
+    fn body<const FMA: bool, const Z: bool, const G: usize>(
         lay: &Layout,
         t: &mut [f64],
         incs: &[f64],
         buf: &mut [f64],
     ) {
         let d = lay.d;
-        let mut pairs = incs.chunks_exact(2 * d);
-        for zz in &mut pairs {
-            mul_exp_left2::<FMA, Z>(lay, t, &zz[..d], &zz[d..], buf);
+        let mut groups = incs.chunks_exact(G * d);
+        for zs in &mut groups {
+            mul_exp_left_group::<FMA, Z, G>(lay, t, zs, buf);
         }
-        for z in pairs.remainder().chunks_exact(d) {
+        for z in groups.remainder().chunks_exact(d) {
             mul_exp_left::<FMA, Z>(lay, t, z, buf);
         }
     }
@@ -213,26 +219,26 @@ pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) 
     // vectors (same per-element fused arithmetic, so the same bits as the AVX2 kernel).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-    unsafe fn avx512(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-        body::<true, true>(lay, t, incs, buf)
+    unsafe fn avx512<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, true, G>(lay, t, incs, buf)
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-        body::<true, false>(lay, t, incs, buf)
+    unsafe fn avx2<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+        body::<true, false, G>(lay, t, incs, buf)
     }
     match crate::vmath::simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { avx512(lay, t, incs, buf) },
+        crate::vmath::SimdLevel::Avx512 => unsafe { avx512::<G>(lay, t, incs, buf) },
         #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { avx2(lay, t, incs, buf) },
-        _ => body::<false, false>(lay, t, incs, buf),
+        crate::vmath::SimdLevel::Avx2 => unsafe { avx2::<G>(lay, t, incs, buf) },
+        _ => body::<false, false, G>(lay, t, incs, buf),
     }
 }
 
 pub fn scratch_len(lay: &Layout) -> usize {
-    4 * lay.pow[lay.depth.saturating_sub(1)].max(1)
+    (3 + GROUP.max(LANE_GROUP)) * lay.pow[lay.depth.saturating_sub(1)].max(1)
 }
 
 /// The stored tensor `T` after all increments, starting from `start`: forward signatures are
@@ -353,7 +359,7 @@ pub fn signature(
         }
     };
 
-    // Lanes pay off while the interleaved tensor stays near L1; beyond that the single-path
+    // Lanes pay off while the interleaved tensor stays within L2; beyond that the single-path
     // kernel, whose inner loops are already long, is as fast. Both give identical bits.
     if batch >= W && full * W <= LANE_MAX_ENTRIES {
         let n_seg = spec.n_points(len).saturating_sub(1);

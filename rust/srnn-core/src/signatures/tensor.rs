@@ -96,7 +96,7 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
         unsafe {
             let (bp, sp, op) = (b.as_ptr(), s.as_ptr(), o.as_mut_ptr());
             if Z && n >= WIDE_MIN {
-                wide_axpy(f, b, s, o);
+                zaxpy(f, bp, sp, op, n);
                 return;
             }
             let fv = _mm256_set1_pd(f);
@@ -125,52 +125,45 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
     }
 }
 
-/// Loops at least this long go through the 512-bit functions below on AVX-512 (a call per
-/// loop, worth it only for long ones).
+/// Loops at least this long use 512-bit operations on AVX-512 (masked 512-bit operations on
+/// the many short loops of the low levels measured slower than the 256-bit ones).
 const WIDE_MIN: usize = 128;
 
-// The 512-bit versions are plain loops over distinct slices in functions compiled for
-// AVX-512, which LLVM vectorises with zmm registers (checked in the built library);
-// `#[inline(never)]` keeps each a separate function with non-aliasing arguments. Plain
-// loops rather than intrinsics keep the crate within its MSRV (AVX-512 intrinsics need Rust
-// 1.89). Each element gets the same fused operation as in the AVX2 loops.
-
+/// `o[i] = f * b[i] + s[i]` for `i < n` with 512-bit operations, the tail masked (`s` may
+/// be `o`). Each element gets the same fused operation as in the 256-bit loops.
+///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// Only to be inlined into code compiled for AVX-512F; the pointers address `n` values.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn wide_axpy(f: f64, b: &[f64], s: &[f64], o: &mut [f64]) {
-    let n = o.len();
-    let (b, s) = (&b[..n], &s[..n]);
-    for i in 0..n {
-        o[i] = f.mul_add(b[i], s[i]);
+#[inline(always)]
+unsafe fn zaxpy(f: f64, bp: *const f64, sp: *const f64, op: *mut f64, n: usize) {
+    use std::arch::x86_64::*;
+    let fv = _mm512_set1_pd(f);
+    let mut i = 0;
+    while i + 16 <= n {
+        let r0 = _mm512_fmadd_pd(fv, _mm512_loadu_pd(bp.add(i)), _mm512_loadu_pd(sp.add(i)));
+        let r1 = _mm512_fmadd_pd(
+            fv,
+            _mm512_loadu_pd(bp.add(i + 8)),
+            _mm512_loadu_pd(sp.add(i + 8)),
+        );
+        _mm512_storeu_pd(op.add(i), r0);
+        _mm512_storeu_pd(op.add(i + 8), r1);
+        i += 16;
     }
-}
-
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn wide_axpy_in_place(f: f64, b: &[f64], o: &mut [f64]) {
-    let n = o.len();
-    let b = &b[..n];
-    for i in 0..n {
-        o[i] = f.mul_add(b[i], o[i]);
-    }
-}
-
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn wide_axpy2_in_place(f1: f64, b1: &[f64], f2: f64, b2: &[f64], o: &mut [f64]) {
-    let n = o.len();
-    let (b1, b2) = (&b1[..n], &b2[..n]);
-    for i in 0..n {
-        o[i] = f2.mul_add(b2[i], f1.mul_add(b1[i], o[i]));
+    while i < n {
+        let m: __mmask8 = if n - i >= 8 {
+            0xff
+        } else {
+            ((1u32 << (n - i)) - 1) as __mmask8
+        };
+        let r = _mm512_fmadd_pd(
+            fv,
+            _mm512_maskz_loadu_pd(m, bp.add(i)),
+            _mm512_maskz_loadu_pd(m, sp.add(i)),
+        );
+        _mm512_mask_storeu_pd(op.add(i), m, r);
+        i += 8;
     }
 }
 
@@ -189,7 +182,7 @@ pub fn axpy_in_place<const FMA: bool, const Z: bool>(f: f64, b: &[f64], o: &mut 
         unsafe {
             let (bp, op) = (b.as_ptr(), o.as_mut_ptr());
             if Z && n >= WIDE_MIN {
-                wide_axpy_in_place(f, b, o);
+                zaxpy(f, bp, op, op, n);
                 return;
             }
             let fv = _mm256_set1_pd(f);
@@ -297,80 +290,205 @@ fn update_level<const FMA: bool, const Z: bool>(
     }
 }
 
-/// Two steps `t ← exp(z2) ⊗ exp(z1) ⊗ t` with the same arithmetic as two calls of
-/// [`mul_exp_left`], but the top level (most of the tensor) is read and written once: its
-/// update by `z1` needs only the old lower levels, its update by `z2` only the new ones, so
-/// both Horner results are formed first and applied together.
+/// Segments whose top-level updates are applied in one pass over the top level.
+pub const GROUP: usize = 8;
+
+/// `G` steps `t ← exp(z_G) ⊗ … ⊗ exp(z_1) ⊗ t` (`zs`: `G * d`) with the same arithmetic as `G`
+/// calls of [`mul_exp_left`], but the top level (most of the tensor) is read and written
+/// once: its update by `z_j` needs only the lower levels after `j - 1` steps, so all `G`
+/// Horner results are formed first and then applied together, each entry receiving the
+/// same fused operations in the same order.
 ///
-/// `buf` needs `4 d^{depth-1}` entries.
+/// `buf` needs `(2 + G) d^{depth-1}` entries.
 #[inline(always)]
-pub fn mul_exp_left2<const FMA: bool, const Z: bool>(
+pub fn mul_exp_left_group<const FMA: bool, const Z: bool, const G: usize>(
     lay: &Layout,
     t: &mut [f64],
-    z1: &[f64],
-    z2: &[f64],
+    zs: &[f64],
     buf: &mut [f64],
 ) {
-    let top = lay.depth;
-    let n_max = lay.pow[top.saturating_sub(1)];
+    let (d, top) = (lay.d, lay.depth);
     if top < 2 {
-        mul_exp_left::<FMA, Z>(lay, t, z1, buf);
-        mul_exp_left::<FMA, Z>(lay, t, z2, buf);
+        for z in zs[..G * d].chunks_exact(d) {
+            mul_exp_left::<FMA, Z>(lay, t, z, buf);
+        }
         return;
     }
-    let (bufs, xy) = buf[..4 * n_max].split_at_mut(2 * n_max);
-    let (b0, b1) = bufs.split_at_mut(n_max);
-    let (x, y) = xy.split_at_mut(n_max);
-    for (zz, keep) in [(z1, &mut *x), (z2, &mut *y)] {
-        keep.copy_from_slice(horner_chain::<FMA, Z>(lay, t, zz, top, b0, b1));
+    let n = lay.pow[top - 1];
+    let (bufs, xs) = buf[..(2 + G) * n].split_at_mut(2 * n);
+    let (b0, b1) = bufs.split_at_mut(n);
+    for j in 0..G {
+        let z = &zs[j * d..(j + 1) * d];
+        horner_into::<FMA, Z>(lay, t, z, top, b0, b1, &mut xs[j * n..(j + 1) * n]);
         for k in (1..top).rev() {
-            let cur = horner_chain::<FMA, Z>(lay, t, zz, k, b0, b1);
-            update_level::<FMA, Z>(lay, t, zz, k, cur);
+            let cur = horner_chain::<FMA, Z>(lay, t, z, k, b0, b1);
+            update_level::<FMA, Z>(lay, t, z, k, cur);
         }
     }
-    let n = n_max;
     let tk = &mut t[lay.off[top]..lay.off[top + 1]];
-    for c in 0..lay.d {
-        axpy2_in_place::<FMA, Z>(z1[c], x, z2[c], y, &mut tk[c * n..(c + 1) * n]);
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection.
+        unsafe { group_update_z::<G>(&zs[..G * d], d, xs, n, tk) };
+        return;
+    }
+    for c in 0..d {
+        let mut f = [0.0; G];
+        for j in 0..G {
+            f[j] = zs[j * d + c];
+        }
+        group_axpy::<FMA, Z, G>(&f, xs, n, &mut tk[c * n..(c + 1) * n]);
     }
 }
 
-/// `o = f2 * b2 + (f1 * b1 + o)`, each step rounded as two [`axpy_in_place`] calls would.
-#[inline(always)]
-fn axpy2_in_place<const FMA: bool, const Z: bool>(
-    f1: f64,
-    b1: &[f64],
-    f2: f64,
-    b2: &[f64],
+/// The top-level update of [`mul_exp_left_group`] on AVX-512, blocked by 8 entries of the
+/// last letter: the `G` Horner results for a block stay in registers while all `d` rows of
+/// the level pass by, so each is read once per group (row by row, the `G` blocks do not fit
+/// in L1 together with the level). Per entry, the same fused operations in the same order.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `zs` holds `G * d`, `xs` `G * n` and `o` `d * n` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline]
+unsafe fn group_update_z<const G: usize>(
+    zs: &[f64],
+    d: usize,
+    xs: &[f64],
+    n: usize,
     o: &mut [f64],
 ) {
-    let n = o.len();
-    let (b1, b2) = (&b1[..n], &b2[..n]);
+    use std::arch::x86_64::*;
+    let (zs, xs, o) = (&zs[..G * d], &xs[..G * n], &mut o[..d * n]);
+    let (zp, xp, op) = (zs.as_ptr(), xs.as_ptr(), o.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        let m: __mmask8 = if n - i >= 8 {
+            0xff
+        } else {
+            ((1u32 << (n - i)) - 1) as __mmask8
+        };
+        let mut xv = [_mm512_setzero_pd(); G];
+        for j in 0..G {
+            xv[j] = _mm512_maskz_loadu_pd(m, xp.add(j * n + i));
+        }
+        for c in 0..d {
+            let p = op.add(c * n + i);
+            let mut acc = _mm512_maskz_loadu_pd(m, p);
+            for j in 0..G {
+                acc = _mm512_fmadd_pd(_mm512_set1_pd(*zp.add(j * d + c)), xv[j], acc);
+            }
+            _mm512_mask_storeu_pd(p, m, acc);
+        }
+        i += 8;
+    }
+}
+
+/// [`horner_chain`] for `k >= 2` with its last step written into `dst`.
+#[inline(always)]
+fn horner_into<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &[f64],
+    z: &[f64],
+    k: usize,
+    b0: &mut [f64],
+    b1: &mut [f64],
+    dst: &mut [f64],
+) {
+    let d = lay.d;
+    b0[0] = t[0];
+    let mut in_b1 = false;
+    for m in 1..k {
+        let n = lay.pow[m - 1];
+        let inv = 1.0 / (k - m + 1) as f64;
+        let tm = &t[lay.off[m]..lay.off[m + 1]];
+        let (cur, nxt): (&[f64], &mut [f64]) = if m == k - 1 {
+            (if in_b1 { &*b1 } else { &*b0 }, &mut *dst)
+        } else if in_b1 {
+            (&*b1, &mut *b0)
+        } else {
+            (&*b0, &mut *b1)
+        };
+        for c in 0..d {
+            axpy::<FMA, Z>(
+                z[c] * inv,
+                &cur[..n],
+                &tm[c * n..(c + 1) * n],
+                &mut nxt[c * n..(c + 1) * n],
+            );
+        }
+        in_b1 = !in_b1;
+    }
+}
+
+/// `o[i] = f[G-1] * xs[G-1][i] + (… (f[0] * xs[0][i] + o[i]) …)`, `xs` holding `G` blocks of
+/// `n`, rounded exactly as `G` successive [`axpy_in_place`] calls.
+#[inline(always)]
+fn group_axpy<const FMA: bool, const Z: bool, const G: usize>(
+    f: &[f64; G],
+    xs: &[f64],
+    n: usize,
+    o: &mut [f64],
+) {
+    let xs = &xs[..G * n];
+    let o = &mut o[..n];
     let mut i = 0;
     #[cfg(target_arch = "x86_64")]
     if FMA {
-        use std::arch::x86_64::{
-            _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_storeu_pd,
-        };
-        // SAFETY: as in `axpy`.
+        // SAFETY: FMA (and Z) are true only inside kernels compiled with avx2+fma (and
+        // avx512f) after run-time detection; every access is below `n` in each block
+        // (the AVX-512 tail is masked).
         unsafe {
-            let (p1, p2, op) = (b1.as_ptr(), b2.as_ptr(), o.as_mut_ptr());
-            if Z && n >= WIDE_MIN {
-                wide_axpy2_in_place(f1, b1, f2, b2, o);
-                return;
-            }
-            let (f1v, f2v) = (_mm256_set1_pd(f1), _mm256_set1_pd(f2));
-            while i + 4 <= n {
-                let r =
-                    _mm256_fmadd_pd(f1v, _mm256_loadu_pd(p1.add(i)), _mm256_loadu_pd(op.add(i)));
-                let r = _mm256_fmadd_pd(f2v, _mm256_loadu_pd(p2.add(i)), r);
-                _mm256_storeu_pd(op.add(i), r);
-                i += 4;
+            use std::arch::x86_64::*;
+            let (xp, op) = (xs.as_ptr(), o.as_mut_ptr());
+            if Z {
+                let mut fv = [_mm512_setzero_pd(); G];
+                for j in 0..G {
+                    fv[j] = _mm512_set1_pd(f[j]);
+                }
+                while i + 8 <= n {
+                    let mut acc = _mm512_loadu_pd(op.add(i));
+                    for j in 0..G {
+                        acc = _mm512_fmadd_pd(fv[j], _mm512_loadu_pd(xp.add(j * n + i)), acc);
+                    }
+                    _mm512_storeu_pd(op.add(i), acc);
+                    i += 8;
+                }
+                if i < n {
+                    let m: __mmask8 = ((1u32 << (n - i)) - 1) as __mmask8;
+                    let mut acc = _mm512_maskz_loadu_pd(m, op.add(i));
+                    for j in 0..G {
+                        acc = _mm512_fmadd_pd(
+                            fv[j],
+                            _mm512_maskz_loadu_pd(m, xp.add(j * n + i)),
+                            acc,
+                        );
+                    }
+                    _mm512_mask_storeu_pd(op.add(i), m, acc);
+                    i = n;
+                }
+            } else {
+                let mut fv = [_mm256_setzero_pd(); G];
+                for j in 0..G {
+                    fv[j] = _mm256_set1_pd(f[j]);
+                }
+                while i + 4 <= n {
+                    let mut acc = _mm256_loadu_pd(op.add(i));
+                    for j in 0..G {
+                        acc = _mm256_fmadd_pd(fv[j], _mm256_loadu_pd(xp.add(j * n + i)), acc);
+                    }
+                    _mm256_storeu_pd(op.add(i), acc);
+                    i += 4;
+                }
             }
         }
     }
     while i < n {
-        o[i] = madd::<FMA>(f2, b2[i], madd::<FMA>(f1, b1[i], o[i]));
+        let mut acc = o[i];
+        for j in 0..G {
+            acc = madd::<FMA>(f[j], xs[j * n + i], acc);
+        }
+        o[i] = acc;
         i += 1;
     }
 }
@@ -645,11 +763,12 @@ mod tests {
             let t = rand_tensor(&lay, 9, 1.0);
             let z1: Vec<f64> = (0..d).map(|c| 0.3 - 0.2 * c as f64).collect();
             let z2: Vec<f64> = (0..d).map(|c| -0.1 + 0.35 * c as f64).collect();
+            let zz: Vec<f64> = z1.iter().chain(&z2).copied().collect();
             let mut buf = vec![0.0; 4 * lay.pow[depth - 1]];
             let (mut a, mut b) = (t.clone(), t.clone());
             mul_exp_left::<false, false>(&lay, &mut a, &z1, &mut buf);
             mul_exp_left::<false, false>(&lay, &mut a, &z2, &mut buf);
-            mul_exp_left2::<false, false>(&lay, &mut b, &z1, &z2, &mut buf);
+            mul_exp_left_group::<false, false, 2>(&lay, &mut b, &zz, &mut buf);
             assert_eq!(a, b);
         }
     }
