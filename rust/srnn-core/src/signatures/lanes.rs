@@ -4,6 +4,9 @@
 //! Each lane performs exactly the operations of [`super::tensor::mul_exp_left`] in the same
 //! order, so a path's result does not depend on which batch it is computed in.
 
+// Group loops index several fixed-size arrays in step; that is the shape LLVM vectorises.
+#![allow(clippy::needless_range_loop)]
+
 use super::tensor::Layout;
 
 /// Steps per pass over the top level in the lane kernel.
