@@ -92,7 +92,6 @@ where
 }
 
 /// For short work: releases the GIL but spawns no thread and polls nothing.
-#[allow(dead_code)] // used by the signature bindings
 pub fn run_quick<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
