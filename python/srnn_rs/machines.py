@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Optional, Tuple
 import numpy as np
 
 from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed
-from .features import response_feature
+from .features import lifted_path, response_feature
 
 
 class _Estimator:
@@ -195,8 +195,6 @@ class SignatureKernelRidge(_Estimator):
         self.alpha = alpha
 
     def _lift(self, U: Any) -> np.ndarray:
-        from .features import lifted_path
-
         U = as_float_array("U", U, ndim=3)
         scale = as_positive_float("scale", self.scale)
         return scale * lifted_path(U, self.dt, basis=self.basis, n_basis=self.n_basis, rates=self.rates,
@@ -312,12 +310,10 @@ class ReadoutSRNN(_Estimator):
             else:
                 acc.add(feats, y[rows])
         self.coef_, self.intercept_ = acc.solve(alpha)
-        self._y_ndim = y.ndim
         return self
 
     def predict(self, U: Any) -> np.ndarray:
         self._check_fitted()
-        _, single = self._prepare(U)
         out = self.transform(U) @ self.coef_ + self.intercept_
         if self._flat:
             out = out[..., 0]
