@@ -14,10 +14,14 @@ pub(crate) struct Workspace<R> {
     h: Vec<R>,
     drift: Vec<R>,
     scratch: Vec<R>,
+    /// `h (I − dt Γ)ᵀ` or the correlated noise, for the models the fused step does not cover.
+    leak: Vec<R>,
     z: Vec<f64>,
     z_r: Vec<R>,
     y: Vec<R>,
     cu: Vec<R>,
+    /// The input term of an undriven step, so every step runs the same fused loop.
+    zeros: Vec<R>,
     z_stride: usize,
 }
 
@@ -28,10 +32,12 @@ impl<R: Real> Workspace<R> {
             h: vec![R::ZERO; block * p.width],
             drift: vec![R::ZERO; block * p.width],
             scratch: vec![R::ZERO; block * p.width],
+            leak: vec![R::ZERO; block * p.width],
             z: vec![0.0; block * z_stride],
             z_r: vec![R::ZERO; block * z_stride],
             y: vec![R::ZERO; block * p.readout.p_width],
             cu: vec![R::ZERO; p.width],
+            zeros: vec![R::ZERO; p.width],
             z_stride,
         }
     }
@@ -191,94 +197,236 @@ fn advance<R: Real, const FMA: bool>(
     rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
     p.activation.apply_slice::<R, FMA>(drift);
 
-    if let Some(k) = input_step {
-        match job.input {
-            Input::Zero => {}
-            Input::Shared(u) => {
-                rows_times::<R, FMA>(1, m, &u[k * m..], m, &p.c_t, width, None, &mut ws.cu);
-                for row in drift.chunks_exact_mut(width) {
-                    for (d, &c) in row.iter_mut().zip(&ws.cu) {
-                        *d = *d + c;
+    // The input term C u of each row: `cu` shared, `scratch` per path, or zeros.
+    let input_rows = match (input_step, &job.input) {
+        (Some(k), Input::Shared(u)) => {
+            rows_times::<R, FMA>(1, m, &u[k * m..], m, &p.c_t, width, None, &mut ws.cu);
+            InputRows::Shared(&ws.cu)
+        }
+        (Some(k), Input::PerPath(u)) => {
+            let stride = s.n_steps * m;
+            let x = &u[job.first * stride + k * m..];
+            rows_times::<R, FMA>(rows, m, x, stride, &p.c_t, width, None, scratch);
+            InputRows::PerPath(scratch)
+        }
+        _ => InputRows::Shared(&ws.zeros),
+    };
+
+    let dt = p.dt;
+    match (&p.leak, &p.noise) {
+        // The common models in one pass over the block, while each row is in registers/L1:
+        // h ← (I − dt Γ) h + dt (a(W h + b) + C u) + noise, with the finiteness test folded in.
+        (LeakP::Diagonal(decay), NoiseP::None) => {
+            for b in 0..rows {
+                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
+                let mut bad = 0u64;
+                for c in 0..width / LANES {
+                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
+                    let g = lanes(decay, c);
+                    let mut next = [R::ZERO; LANES];
+                    for l in 0..LANES {
+                        next[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
+                        bad |= next[l].nonfinite_bits();
                     }
+                    *lanes_mut(hrow, c) = next;
+                }
+                if bad != 0 {
+                    return Err(diverged(p, job, stream, step, b));
                 }
             }
-            Input::PerPath(u) => {
-                let stride = s.n_steps * m;
-                let x = &u[job.first * stride + k * m..];
-                rows_times::<R, FMA>(rows, m, x, stride, &p.c_t, width, None, scratch);
-                for (d, &c) in drift.iter_mut().zip(scratch.iter()) {
+        }
+        (LeakP::Diagonal(decay), NoiseP::Additive(scale)) => {
+            for b in 0..rows {
+                let zrow = &ws.z[b * zs..b * zs + width];
+                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
+                let mut bad = 0u64;
+                for c in 0..width / LANES {
+                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
+                    let (g, sc, zv) = (lanes(decay, c), lanes(scale, c), lanes(zrow, c));
+                    let mut next = [R::ZERO; LANES];
+                    for l in 0..LANES {
+                        let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
+                        next[l] = R::madd::<FMA>(sc[l], R::from_f64(zv[l]), det);
+                        bad |= next[l].nonfinite_bits();
+                    }
+                    *lanes_mut(hrow, c) = next;
+                }
+                if bad != 0 {
+                    return Err(diverged(p, job, stream, step, b));
+                }
+            }
+        }
+        (LeakP::Diagonal(decay), NoiseP::Multiplicative(add, mult)) => {
+            for b in 0..rows {
+                let zrow = &ws.z[b * zs..b * zs + width];
+                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
+                let mut bad = 0u64;
+                for c in 0..width / LANES {
+                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
+                    let (g, zv) = (lanes(decay, c), lanes(zrow, c));
+                    let (sa, sm) = (lanes(add, c), lanes(mult, c));
+                    let mut next = [R::ZERO; LANES];
+                    for l in 0..LANES {
+                        let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
+                        let diffusion = R::madd::<FMA>(sm[l], hv[l], sa[l]);
+                        next[l] = R::madd::<FMA>(diffusion, R::from_f64(zv[l]), det);
+                        bad |= next[l].nonfinite_bits();
+                    }
+                    *lanes_mut(hrow, c) = next;
+                }
+                if bad != 0 {
+                    return Err(diverged(p, job, stream, step, b));
+                }
+            }
+        }
+        (leak, noise) => {
+            for b in 0..rows {
+                let urow = input_rows.row(b, width);
+                let drow = &mut drift[b * width..(b + 1) * width];
+                for (d, &c) in drow.iter_mut().zip(urow) {
                     *d = *d + c;
                 }
             }
-        }
-    }
-
-    // drift ← (I − dt Γ) h + dt (a(W h + b) + C u): the state without noise.
-    let dt = p.dt;
-    match &p.leak {
-        LeakP::Diagonal(decay) => {
-            for (drow, hrow) in drift.chunks_exact_mut(width).zip(h.chunks_exact(width)) {
-                for ((d, &hv), &g) in drow.iter_mut().zip(hrow).zip(decay) {
-                    *d = R::madd::<FMA>(g, hv, dt * *d);
+            match leak {
+                LeakP::Diagonal(decay) => {
+                    for (drow, hrow) in drift.chunks_exact_mut(width).zip(h.chunks_exact(width)) {
+                        for ((d, &hv), &g) in drow.iter_mut().zip(hrow).zip(decay) {
+                            *d = R::madd::<FMA>(g, hv, dt * *d);
+                        }
+                    }
+                }
+                LeakP::Full(decay_t) => {
+                    let leak_out = &mut ws.leak[..rows * width];
+                    rows_times::<R, FMA>(rows, n, h, width, decay_t, width, None, leak_out);
+                    for (d, &g) in drift.iter_mut().zip(leak_out.iter()) {
+                        *d = R::madd::<FMA>(dt, *d, g);
+                    }
                 }
             }
-        }
-        LeakP::Full(decay_t) => {
-            rows_times::<R, FMA>(rows, n, h, width, decay_t, width, None, scratch);
-            for (d, &g) in drift.iter_mut().zip(scratch.iter()) {
-                *d = R::madd::<FMA>(dt, *d, g);
-            }
-        }
-    }
-
-    match &p.noise {
-        NoiseP::None => h.copy_from_slice(drift),
-        NoiseP::Additive(scale) => {
-            for b in 0..rows {
-                let hrow = &mut h[b * width..(b + 1) * width];
-                let drow = &drift[b * width..(b + 1) * width];
-                let zrow = &ws.z[b * zs..b * zs + width];
-                for i in 0..width {
-                    hrow[i] = R::madd::<FMA>(scale[i], R::from_f64(zrow[i]), drow[i]);
+            let noise_out = &mut ws.leak[..rows * width];
+            match noise {
+                NoiseP::None => h.copy_from_slice(drift),
+                NoiseP::Additive(scale) => {
+                    for b in 0..rows {
+                        let hrow = &mut h[b * width..(b + 1) * width];
+                        let drow = &drift[b * width..(b + 1) * width];
+                        let zrow = &ws.z[b * zs..b * zs + width];
+                        for i in 0..width {
+                            hrow[i] = R::madd::<FMA>(scale[i], R::from_f64(zrow[i]), drow[i]);
+                        }
+                    }
+                }
+                NoiseP::Full(sigma_t) => {
+                    let z_r = &mut ws.z_r[..rows * zs];
+                    for (dst, &src) in z_r.iter_mut().zip(&ws.z[..rows * zs]) {
+                        *dst = R::from_f64(src);
+                    }
+                    rows_times::<R, FMA>(rows, p.r, z_r, zs, sigma_t, width, None, noise_out);
+                    for ((hv, &d), &e) in h.iter_mut().zip(drift.iter()).zip(noise_out.iter()) {
+                        *hv = d + e;
+                    }
+                }
+                NoiseP::Multiplicative(add, mult) => {
+                    for b in 0..rows {
+                        let hrow = &mut h[b * width..(b + 1) * width];
+                        let drow = &drift[b * width..(b + 1) * width];
+                        let zrow = &ws.z[b * zs..b * zs + width];
+                        for i in 0..width {
+                            let diffusion = R::madd::<FMA>(mult[i], hrow[i], add[i]);
+                            hrow[i] = R::madd::<FMA>(diffusion, R::from_f64(zrow[i]), drow[i]);
+                        }
+                    }
                 }
             }
-        }
-        NoiseP::Full(sigma_t) => {
-            let z_r = &mut ws.z_r[..rows * zs];
-            for (dst, &src) in z_r.iter_mut().zip(&ws.z[..rows * zs]) {
-                *dst = R::from_f64(src);
-            }
-            rows_times::<R, FMA>(rows, p.r, z_r, zs, sigma_t, width, None, scratch);
-            for ((hv, &d), &e) in h.iter_mut().zip(drift.iter()).zip(scratch.iter()) {
-                *hv = d + e;
-            }
-        }
-        NoiseP::Multiplicative(add, mult) => {
-            for b in 0..rows {
-                let hrow = &mut h[b * width..(b + 1) * width];
-                let drow = &drift[b * width..(b + 1) * width];
-                let zrow = &ws.z[b * zs..b * zs + width];
-                for i in 0..width {
-                    let diffusion = R::madd::<FMA>(mult[i], hrow[i], add[i]);
-                    hrow[i] = R::madd::<FMA>(diffusion, R::from_f64(zrow[i]), drow[i]);
+            for (b, row) in h.chunks_exact(width).enumerate() {
+                if !all_finite(&row[..n]) {
+                    return Err(diverged(p, job, stream, step, b));
                 }
             }
-        }
-    }
-
-    for (b, row) in h.chunks_exact(width).enumerate() {
-        if !all_finite(&row[..n]) {
-            let burn = stream == Stream::BurnIn;
-            let steps_to_zero = if burn { s.burn_in_steps - step } else { 0 };
-            return Err(Error::Diverged {
-                path: first_path + b as u64,
-                step: (step + 1) as u64,
-                time: ((step + 1) as f64 - steps_to_zero as f64) * p.dt_f64,
-                cause: divergence_cause(burn),
-            });
         }
     }
     Ok(())
+}
+
+/// Rows are padded to a multiple of this many lanes; the fused loops work on such chunks as
+/// fixed-size arrays, which LLVM turns into whole vectors without alias checks or tails.
+const LANES: usize = 8;
+
+#[inline(always)]
+fn lanes<T>(row: &[T], chunk: usize) -> &[T; LANES] {
+    row[chunk * LANES..(chunk + 1) * LANES].try_into().unwrap()
+}
+
+#[inline(always)]
+fn lanes_mut<T>(row: &mut [T], chunk: usize) -> &mut [T; LANES] {
+    (&mut row[chunk * LANES..(chunk + 1) * LANES])
+        .try_into()
+        .unwrap()
+}
+
+enum InputRows<'a, R> {
+    Shared(&'a [R]),
+    PerPath(&'a [R]),
+}
+
+impl<R> InputRows<'_, R> {
+    #[inline(always)]
+    fn row(&self, b: usize, width: usize) -> &[R] {
+        match self {
+            InputRows::Shared(row) => &row[..width],
+            InputRows::PerPath(rows) => &rows[b * width..(b + 1) * width],
+        }
+    }
+}
+
+/// Row `b` of the state, the activated drift and the input term, all exactly `width` long so
+/// the fused loops carry no bounds checks.
+#[inline(always)]
+fn row_views<'a, R>(
+    h: &'a mut [R],
+    drift: &'a [R],
+    input: &'a InputRows<'a, R>,
+    b: usize,
+    width: usize,
+) -> (&'a mut [R], &'a [R], &'a [R]) {
+    (
+        &mut h[b * width..(b + 1) * width],
+        &drift[b * width..(b + 1) * width],
+        input.row(b, width),
+    )
+}
+
+#[cold]
+fn diverged<R: Real>(
+    p: &Prepared<R>,
+    job: &BlockJob<R>,
+    stream: Stream,
+    step: usize,
+    b: usize,
+) -> Error {
+    let s = job.settings;
+    let burn = stream == Stream::BurnIn;
+    let steps_to_zero = if burn { s.burn_in_steps - step } else { 0 };
+    Error::Diverged {
+        path: s.first_path + (job.first + b) as u64,
+        step: (step + 1) as u64,
+        time: ((step + 1) as f64 - steps_to_zero as f64) * p.dt_f64,
+        cause: divergence_cause(burn),
+    }
+}
+
+/// `Σ_j x_j y_j` over rows padded to whole chunks: eight lane sums, then a fixed tree, so
+/// the bits depend only on the two rows.
+#[inline(always)]
+fn dot<R: Real, const FMA: bool>(x: &[R], y: &[R]) -> R {
+    let mut acc = [R::ZERO; LANES];
+    for c in 0..x.len() / LANES {
+        let (xv, yv) = (lanes(x, c), lanes(y, c));
+        for l in 0..LANES {
+            acc[l] = R::madd::<FMA>(xv[l], yv[l], acc[l]);
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
 /// Branch-free so it vectorises; divergence is rare, so no early exit is needed.
@@ -325,11 +473,20 @@ fn record<R: Real, const FMA: bool>(
     }
     let ro = &p.readout;
     let y = &mut ws.y[..rows * ro.p_width];
-    match &ro.matrix_t {
-        Some(rt) => {
+    match (&ro.matrix_rows, &ro.matrix_t) {
+        (Some(r_rows), _) => {
+            for b in 0..rows {
+                let hrow = &ws.h[b * width..(b + 1) * width];
+                for q in 0..ro.p {
+                    let rrow = &r_rows[q * width..(q + 1) * width];
+                    y[b * ro.p_width + q] = dot::<R, FMA>(hrow, rrow) + ro.bias[q];
+                }
+            }
+        }
+        (None, Some(rt)) => {
             rows_times::<R, FMA>(rows, p.n, &ws.h, width, rt, ro.p_width, Some(&ro.bias), y)
         }
-        None => {
+        (None, None) => {
             for (yrow, hrow) in y.chunks_exact_mut(ro.p_width).zip(ws.h.chunks_exact(width)) {
                 for ((yv, &hv), &bv) in yrow.iter_mut().zip(hrow).zip(&ro.bias) {
                     *yv = hv + bv;

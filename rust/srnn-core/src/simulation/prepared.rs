@@ -4,6 +4,10 @@
 use super::Real;
 use crate::model::{Activation, Gamma, Noise, Srnn};
 
+/// Up to this many readouts, `R h` is computed as dot products (8 multiply-adds per 8 lanes
+/// each) rather than as a product with 8 output columns (64 per 8 lanes of `h`).
+const DOT_READOUT_MAX_P: usize = 4;
+
 pub(crate) fn padded(n: usize) -> usize {
     n.div_ceil(8) * 8
 }
@@ -50,6 +54,9 @@ pub(crate) enum NoiseP<R> {
 pub(crate) struct ReadoutP<R> {
     /// `Rᵀ`, `(n, p_width)`; `None` when the readout is the state itself.
     pub matrix_t: Option<Vec<R>>,
+    /// `R`, `(p, width)`, when `p` is so small that per-row dot products beat a product with
+    /// `p_width` (≥ 8) mostly padded columns.
+    pub matrix_rows: Option<Vec<R>>,
     pub bias: Vec<R>,
     pub activation: Activation,
     pub p: usize,
@@ -113,6 +120,17 @@ impl<R: Real> Prepared<R> {
                 .matrix
                 .as_ref()
                 .map(|r| transposed(r.view(), p_width, 1.0)),
+            matrix_rows: ro
+                .matrix
+                .as_ref()
+                .filter(|_| p <= DOT_READOUT_MAX_P)
+                .map(|r| {
+                    let mut rows = vec![R::ZERO; p * width];
+                    for ((q, j), &v) in r.indexed_iter() {
+                        rows[q * width + j] = R::from_f64(v);
+                    }
+                    rows
+                }),
             bias: padded_vec(ro.bias.iter().copied(), p_width, 0.0),
             activation: ro.activation,
             p,

@@ -1,0 +1,84 @@
+//! Single-thread timing probe of the EM kernel on the SPEC §8 workload shape
+//! (`RAYON_NUM_THREADS=1 cargo run --release -p srnn-core --example em_probe`).
+
+use ndarray::{Array1, Array2};
+use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
+use srnn_core::progress::Progress;
+use srnn_core::simulation::{simulate, Input, Record, Settings, Start};
+
+/// CPU seconds of the whole process: other jobs on the machine inflate wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+fn network(n: usize, activation: Activation, sigma: f64, readout: bool) -> Srnn {
+    let w = Array2::from_shape_fn((n, n), |(i, j)| {
+        let x = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5;
+        x * 3.4 / (n as f64).sqrt()
+    });
+    Srnn::new(
+        w,
+        Array2::from_elem((n, 1), 0.5),
+        Array1::zeros(n),
+        Gamma::Scalar(1.0),
+        Noise::Additive(Array1::from_elem(n, sigma)),
+        activation,
+        Readout {
+            matrix: readout.then(|| Array2::from_elem((1, n), 1.0 / n as f64)),
+            bias: Array1::zeros(if readout { 1 } else { n }),
+            activation: Activation::Identity,
+        },
+    )
+    .unwrap()
+}
+
+fn main() {
+    let (paths, steps, n) = (2000usize, 1000usize, 64usize);
+    let only = std::env::args().nth(1);
+    for &(act, sigma, readout, label) in &[
+        (Activation::Tanh, 0.5, true, "full workload"),
+        (Activation::Tanh, 0.0, true, "no noise"),
+        (Activation::Identity, 0.5, true, "identity activation"),
+        (Activation::Identity, 0.0, true, "gemm + readout only"),
+        (Activation::Tanh, 0.5, false, "final state only"),
+    ] {
+        if only.as_deref().is_some_and(|o| !label.starts_with(o)) {
+            continue;
+        }
+        let model = network(n, act, sigma, readout);
+        let mut settings = Settings::new(0.01, steps, paths);
+        settings.record = if readout {
+            Record::Readout
+        } else {
+            Record::FinalState
+        };
+        let per = if readout { steps + 1 } else { n };
+        let mut out = vec![0.0f64; paths * per];
+        let mut best = f64::INFINITY;
+        for _ in 0..7 {
+            let t = cpu_seconds();
+            simulate(
+                &model,
+                Input::Zero,
+                Start::Zero,
+                &settings,
+                &mut out,
+                &Progress::new(),
+            )
+            .unwrap();
+            best = best.min(cpu_seconds() - t);
+        }
+        println!(
+            "{label:<22} {:7.1} ns/path-step",
+            best / (paths * steps) as f64 * 1e9
+        );
+    }
+}
