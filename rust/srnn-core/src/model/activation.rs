@@ -101,7 +101,24 @@ impl Activation {
                 }
             }
             Activation::Tanh => {
-                for x in xs.iter_mut() {
+                // Several vectors side by side: each tanh is a long dependency chain (the
+                // expm1 polynomial, then a division), and independent chains interleaved
+                // keep the FMA ports busy where one chain at a time leaves them waiting.
+                const K: usize = 32;
+                let mut chunks = xs.chunks_exact_mut(K);
+                for chunk in &mut chunks {
+                    let mut v = [0.0f64; K];
+                    for l in 0..K {
+                        v[l] = chunk[l].to_f64();
+                    }
+                    for l in 0..K {
+                        v[l] = vmath::tanh::<FMA>(v[l]);
+                    }
+                    for l in 0..K {
+                        chunk[l] = R::from_f64(v[l]);
+                    }
+                }
+                for x in chunks.into_remainder() {
                     *x = R::from_f64(vmath::tanh::<FMA>(x.to_f64()));
                 }
             }

@@ -219,18 +219,18 @@ fn advance<R: Real, const FMA: bool>(
         (LeakP::Diagonal(decay), NoiseP::None) => {
             for b in 0..rows {
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = 0u64;
+                let mut bad = [0u64; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let g = lanes(decay, c);
                     let mut next = [R::ZERO; LANES];
                     for l in 0..LANES {
                         next[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        bad |= next[l].nonfinite_bits();
+                        bad[l] |= next[l].nonfinite_bits();
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad != 0 {
+                if bad.iter().any(|&x| x != 0) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
@@ -239,7 +239,7 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = 0u64;
+                let mut bad = [0u64; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let (g, sc, zv) = (lanes(decay, c), lanes(scale, c), lanes(zrow, c));
@@ -247,11 +247,11 @@ fn advance<R: Real, const FMA: bool>(
                     for l in 0..LANES {
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         next[l] = R::madd::<FMA>(sc[l], R::from_f64(zv[l]), det);
-                        bad |= next[l].nonfinite_bits();
+                        bad[l] |= next[l].nonfinite_bits();
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad != 0 {
+                if bad.iter().any(|&x| x != 0) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
@@ -260,7 +260,7 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = 0u64;
+                let mut bad = [0u64; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let (g, zv) = (lanes(decay, c), lanes(zrow, c));
@@ -270,11 +270,11 @@ fn advance<R: Real, const FMA: bool>(
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         let diffusion = R::madd::<FMA>(sm[l], hv[l], sa[l]);
                         next[l] = R::madd::<FMA>(diffusion, R::from_f64(zv[l]), det);
-                        bad |= next[l].nonfinite_bits();
+                        bad[l] |= next[l].nonfinite_bits();
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad != 0 {
+                if bad.iter().any(|&x| x != 0) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
