@@ -111,8 +111,8 @@ impl Activation {
                     for l in 0..K {
                         v[l] = chunk[l].to_f64();
                     }
-                    for l in 0..K {
-                        v[l] = vmath::tanh::<FMA>(v[l]);
+                    for x in v.iter_mut() {
+                        *x = vmath::tanh::<FMA>(*x);
                     }
                     for l in 0..K {
                         chunk[l] = R::from_f64(v[l]);
