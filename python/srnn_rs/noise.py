@@ -15,7 +15,9 @@ def standard_normals(
     """The normals ``z[path, step, component]`` that :meth:`SRNN.simulate` draws with ``seed``.
 
     Each is a pure function of (seed, path, step, component): Philox4x32-10 keyed by the
-    seed, counter (component block, step, path), turned into four normals by Box–Muller.
+    seed with counter (call, step, path), its four words turned into four normals by
+    Box–Muller. Component ``32 g + 8 w + l`` is normal ``w`` of call ``8 g + l``, so eight
+    calls computed in SIMD lanes yield runs of eight consecutive components.
     ``burn_in=True`` gives the independent family used during burn-in. Useful for
     likelihood-ratio (Girsanov) weights and for checking a simulation by hand.
 

@@ -11,7 +11,7 @@ use super::ensemble::{stationary_run, Moments};
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
-use crate::rng::{fill_normals, Stream};
+use crate::rng::{fill_normals, normals_row_len, Stream};
 use crate::simulation::Record;
 use crate::vmath::madd;
 use crate::Result;
@@ -418,7 +418,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
     progress.add_total(s.n_paths as u64);
     let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let states = stationary_run(model, s, first, rows, l, Record::State)?;
-        let z_stride = n.div_ceil(4) * 4;
+        let z_stride = normals_row_len(n);
         let mut scratch = Scratch {
             seed: s.seed,
             first_path: s.first_path + first as u64,

@@ -14,7 +14,7 @@ use super::linalg::min_norm_solve;
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Noise, Srnn};
 use crate::progress::Progress;
-use crate::rng::{fill_normals, Stream};
+use crate::rng::{fill_normals, normals_row_len, Stream};
 use crate::simulation::Record;
 use crate::{Error, Result};
 
@@ -142,7 +142,7 @@ fn binned_weights(
     counts: &[usize],
 ) -> Vec<f64> {
     let (r, m, nb, n_steps) = (model.r(), model.m(), counts.len(), s.n_lags);
-    let stride = r.div_ceil(4) * 4;
+    let stride = normals_row_len(r);
     let mut z = vec![0.0; rows * stride];
     let mut out = vec![0.0; rows * nb * m];
     let scale = 1.0 / s.dt.sqrt();

@@ -5,7 +5,7 @@
 mod normal;
 mod philox;
 
-pub use normal::{fill_normals, normal, Stream};
+pub use normal::{fill_normals, normal, normals_row_len, Stream};
 
 pub use philox::philox4x32_10;
 
@@ -30,7 +30,7 @@ pub fn standard_normals(
     if n_steps > u32::MAX as usize {
         return Err(crate::Error::invalid("n_steps", "at most 2^32 - 1 steps"));
     }
-    if n_components.div_ceil(4) >= 1 << 28 {
+    if n_components > 1 << 30 {
         return Err(crate::Error::invalid(
             "n_components",
             "at most 2^30 components",
@@ -46,7 +46,7 @@ pub fn standard_normals(
             n_components: usize,
             out: &mut [f64],
         ) -> () {
-            let stride = n_components.div_ceil(4) * 4;
+            let stride = normals_row_len(n_components);
             let mut row = vec![0.0; stride];
             for path in 0..n_paths {
                 for step in 0..n_steps {

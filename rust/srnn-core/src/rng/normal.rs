@@ -1,6 +1,11 @@
-//! Standard normals from Philox by Box–Muller: one Philox call gives four 32-bit words and
-//! exactly four normals (fixed consumption, no rejection), so the normal for component `c`
-//! comes from call `c / 4` and nothing else.
+//! Standard normals from Philox by Box–Muller with fixed consumption (no rejection).
+//!
+//! Components come in groups of 32 = 8 Philox calls × 4 outputs. Within group `g`,
+//! component `32 g + 8 w + l` is output `w` of call `8 g + l`, where the outputs of a call
+//! with words `(x0, x1, x2, x3)` are `r cos θ, r sin θ` of the pair `(x0, x1)` and then of
+//! `(x2, x3)`. So 8 calls evaluated in SIMD lanes give their normals as four contiguous runs
+//! of 8, stored without any transposition; the normal of a component still depends on its
+//! index alone, not on how many components are drawn.
 
 // Lane loops index several fixed-size arrays at once; that is the shape LLVM vectorises.
 #![allow(clippy::needless_range_loop)]
@@ -17,8 +22,16 @@ pub enum Stream {
     BurnIn = 1,
 }
 
-const COMPONENT_BLOCKS: u32 = 1 << 28;
+const COMPONENT_GROUPS: u32 = 1 << 25;
 const TWO_POW_M32: f64 = 1.0 / 4_294_967_296.0;
+/// Calls per group, and the width of each run of outputs.
+const GROUP_CALLS: usize = 8;
+const GROUP: usize = 4 * GROUP_CALLS;
+
+/// Entries of a row that [`fill_normals`] writes for `n_components`: whole runs of 8.
+pub fn normals_row_len(n_components: usize) -> usize {
+    n_components.div_ceil(GROUP_CALLS) * GROUP_CALLS
+}
 
 #[inline(always)]
 fn key(seed: u64) -> [u32; 2] {
@@ -26,9 +39,9 @@ fn key(seed: u64) -> [u32; 2] {
 }
 
 #[inline(always)]
-fn counter(stream: Stream, block: u32, step: u32, path: u64) -> [u32; 4] {
+fn counter(stream: Stream, call: u32, step: u32, path: u64) -> [u32; 4] {
     [
-        ((stream as u32) << 28) | block,
+        ((stream as u32) << 28) | call,
         step,
         path as u32,
         (path >> 32) as u32,
@@ -57,21 +70,31 @@ pub fn normal<const FMA: bool>(
     step: u32,
     component: u32,
 ) -> f64 {
-    assert!(component / 4 < COMPONENT_BLOCKS);
-    let w = philox4x32_10(counter(stream, component / 4, step, path), key(seed));
-    let (a, b) = box_muller::<FMA>(w[0], w[1]);
-    let (c, d) = box_muller::<FMA>(w[2], w[3]);
-    [a, b, c, d][(component % 4) as usize]
+    let (group, within) = (component as usize / GROUP, component as usize % GROUP);
+    assert!(group < COMPONENT_GROUPS as usize);
+    let (output, lane) = (within / GROUP_CALLS, within % GROUP_CALLS);
+    let call = (group * GROUP_CALLS + lane) as u32;
+    let x = philox4x32_10(counter(stream, call, step, path), key(seed));
+    let (c, s) = if output < 2 {
+        box_muller::<FMA>(x[0], x[1])
+    } else {
+        box_muller::<FMA>(x[2], x[3])
+    };
+    if output % 2 == 0 {
+        c
+    } else {
+        s
+    }
 }
 
-/// Two AVX-512 vectors per operation: Box–Muller is a long dependency chain (logarithm,
-/// square root, polynomials), and two independent chains side by side hide its latency
-/// (8% faster than one vector per operation on the EM workload; four spill registers).
-const LANES: usize = 16;
+/// Two groups side by side: Box–Muller is a long dependency chain (logarithm, square root,
+/// polynomials), and two independent chains per operation hide its latency (8% faster on
+/// the EM workload than one; four spill registers).
+const LANES: usize = 2 * GROUP_CALLS;
 
 /// Normals for paths `first_path .. first_path + n_paths` at one `step`, components
-/// `0..n_components`, written row by row into `out` (row stride `row_stride`). Only the
-/// first `round_up(n_components, 4)` entries of each row are written.
+/// `0..n_components`, written row by row into `out` (row stride `row_stride`). Exactly the
+/// first [`normals_row_len`]`(n_components)` entries of each row are written.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn fill_normals<const FMA: bool>(
@@ -84,73 +107,49 @@ pub fn fill_normals<const FMA: bool>(
     out: &mut [f64],
     row_stride: usize,
 ) {
-    let blocks = n_components.div_ceil(4);
-    debug_assert!(blocks <= COMPONENT_BLOCKS as usize && blocks * 4 <= row_stride);
-    if blocks >= LANES {
-        // Lanes run over consecutive component blocks of one path: the counters are an iota
-        // and the 4 × 8 outputs land contiguously, so setup and stores vectorise too.
-        for path in 0..n_paths {
-            let p = first_path + path as u64;
-            let row = &mut out[path * row_stride..path * row_stride + 4 * blocks];
-            let mut block0 = 0;
-            while block0 < blocks {
-                let lanes = LANES.min(blocks - block0);
-                let mut ctr = [[0u32; LANES]; 4];
-                for l in 0..LANES {
-                    let c = counter(stream, (block0 + l) as u32, step, p);
-                    for w in 0..4 {
-                        ctr[w][l] = c[w];
-                    }
-                }
-                let z = normals_lanes::<FMA>(ctr, seed);
-                let dst = &mut row[4 * block0..4 * (block0 + lanes)];
-                for l in 0..lanes {
-                    for w in 0..4 {
-                        dst[4 * l + w] = z[w][l];
-                    }
-                }
-                block0 += lanes;
-            }
-        }
-        return;
-    }
-    let total = n_paths * blocks;
-    let mut start = 0;
-    let (mut path, mut block) = (0usize, 0usize);
-    while start < total {
-        let lanes = LANES.min(total - start);
+    let groups = n_components.div_ceil(GROUP);
+    let row_len = normals_row_len(n_components);
+    debug_assert!(groups <= COMPONENT_GROUPS as usize && row_len <= row_stride);
+    // Tasks (path, group) in order, two per batch of 16 lanes.
+    let tasks = n_paths * groups;
+    let mut task = 0;
+    while task < tasks {
+        let pair = [task, (task + 1).min(tasks - 1)];
         let mut ctr = [[0u32; LANES]; 4];
-        let mut at = [0usize; LANES];
-        for l in 0..lanes {
-            let c = counter(stream, block as u32, step, first_path + path as u64);
-            for w in 0..4 {
-                ctr[w][l] = c[w];
-            }
-            at[l] = path * row_stride + 4 * block;
-            block += 1;
-            if block == blocks {
-                block = 0;
-                path += 1;
+        for (half, &t) in pair.iter().enumerate() {
+            let (path, group) = (t / groups, t % groups);
+            for l in 0..GROUP_CALLS {
+                let call = (group * GROUP_CALLS + l) as u32;
+                let c = counter(stream, call, step, first_path + path as u64);
+                for w in 0..4 {
+                    ctr[w][half * GROUP_CALLS + l] = c[w];
+                }
             }
         }
         let z = normals_lanes::<FMA>(ctr, seed);
-        for l in 0..lanes {
-            let dst = &mut out[at[l]..at[l] + 4];
-            for w in 0..4 {
-                dst[w] = z[w][l];
+        for (half, &t) in pair.iter().enumerate().take(tasks - task) {
+            let (path, group) = (t / groups, t % groups);
+            let start = group * GROUP;
+            let len = GROUP.min(row_len - start);
+            let dst = &mut out[path * row_stride + start..path * row_stride + start + len];
+            for (run, chunk) in dst.chunks_exact_mut(GROUP_CALLS).enumerate() {
+                let src: &[f64; GROUP_CALLS] = z[run][half * GROUP_CALLS..(half + 1) * GROUP_CALLS]
+                    .try_into()
+                    .unwrap();
+                chunk.copy_from_slice(src);
             }
         }
-        start += lanes;
+        task += 2;
     }
 }
 
 #[inline(always)]
 fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], seed: u64) -> [[f64; LANES]; 4] {
-    let words = philox_lanes(ctr, seed);
+    let x = philox_lanes(ctr, seed);
     let mut z = [[0.0f64; LANES]; 4];
     for l in 0..LANES {
-        let (a, b) = box_muller::<FMA>(words[0][l], words[1][l]);
-        let (c, d) = box_muller::<FMA>(words[2][l], words[3][l]);
+        let (a, b) = box_muller::<FMA>(x[0][l], x[1][l]);
+        let (c, d) = box_muller::<FMA>(x[2][l], x[3][l]);
         z[0][l] = a;
         z[1][l] = b;
         z[2][l] = c;
@@ -209,27 +208,36 @@ mod tests {
 
     #[test]
     fn lanes_match_scalar_generator() {
-        let (paths, comps, stride) = (5usize, 11usize, 16usize);
-        let mut out = vec![f64::NAN; paths * stride];
-        fill_normals::<false>(
-            42,
-            Stream::Main,
-            1_000_000_000_000,
-            paths,
-            17,
-            comps,
-            &mut out,
-            stride,
-        );
-        for p in 0..paths {
-            for c in 0..comps {
-                let want =
-                    normal::<false>(42, Stream::Main, 1_000_000_000_000 + p as u64, 17, c as u32);
-                assert_eq!(out[p * stride + c].to_bits(), want.to_bits());
+        // 11 components: one partial group; 70: two whole groups and a partial third; an
+        // odd number of paths leaves the last batch of lanes half used.
+        for &(paths, comps, stride) in &[(5usize, 11usize, 24usize), (3, 70, 88)] {
+            let mut out = vec![f64::NAN; paths * stride];
+            fill_normals::<false>(
+                42,
+                Stream::Main,
+                1_000_000_000_000,
+                paths,
+                17,
+                comps,
+                &mut out,
+                stride,
+            );
+            let written = normals_row_len(comps);
+            for p in 0..paths {
+                for c in 0..comps {
+                    let want = normal::<false>(
+                        42,
+                        Stream::Main,
+                        1_000_000_000_000 + p as u64,
+                        17,
+                        c as u32,
+                    );
+                    assert_eq!(out[p * stride + c].to_bits(), want.to_bits());
+                }
+                let row = &out[p * stride..(p + 1) * stride];
+                assert!(row[..written].iter().all(|x| x.is_finite()));
+                assert!(row[written..].iter().all(|x| x.is_nan()));
             }
-            assert!(out[p * stride + 12..p * stride + 16]
-                .iter()
-                .all(|x| x.is_nan()));
         }
     }
 
