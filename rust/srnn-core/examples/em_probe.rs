@@ -55,6 +55,9 @@ fn main() {
         }
         let model = network(n, act, sigma, readout);
         let mut settings = Settings::new(0.01, steps, paths);
+        if let Ok(block) = std::env::var("BLOCK") {
+            settings.block_size = block.parse().unwrap();
+        }
         settings.record = if readout {
             Record::Readout
         } else {

@@ -43,6 +43,10 @@ fn by_column_chunks<R: Real, const FMA: bool, const OC: usize>(
     out: &mut [R],
 ) {
     let mut row = 0;
+    while OC == 32 && row + 6 <= rows {
+        tile::<R, FMA, OC, 6>(row, k, x, x_stride, wt, width, bias, out);
+        row += 6;
+    }
     while row + 4 <= rows {
         tile::<R, FMA, OC, 4>(row, k, x, x_stride, wt, width, bias, out);
         row += 4;
