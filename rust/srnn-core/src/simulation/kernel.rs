@@ -219,18 +219,19 @@ fn advance<R: Real, const FMA: bool>(
         (LeakP::Diagonal(decay), NoiseP::None) => {
             for b in 0..rows {
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [0u64; LANES];
+                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
+                let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let g = lanes(decay, c);
                     let mut next = [R::ZERO; LANES];
                     for l in 0..LANES {
                         next[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        bad[l] |= next[l].nonfinite_bits();
+                        bad[l] = bad[l] + (next[l] - next[l]);
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad.iter().any(|&x| x != 0) {
+                if bad.iter().any(|&x| x != R::ZERO) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
@@ -239,7 +240,8 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [0u64; LANES];
+                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
+                let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let (g, sc, zv) = (lanes(decay, c), lanes(scale, c), lanes(zrow, c));
@@ -247,11 +249,11 @@ fn advance<R: Real, const FMA: bool>(
                     for l in 0..LANES {
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         next[l] = R::madd::<FMA>(sc[l], R::from_f64(zv[l]), det);
-                        bad[l] |= next[l].nonfinite_bits();
+                        bad[l] = bad[l] + (next[l] - next[l]);
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad.iter().any(|&x| x != 0) {
+                if bad.iter().any(|&x| x != R::ZERO) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
@@ -260,7 +262,8 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [0u64; LANES];
+                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
+                let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
                     let (g, zv) = (lanes(decay, c), lanes(zrow, c));
@@ -270,11 +273,11 @@ fn advance<R: Real, const FMA: bool>(
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         let diffusion = R::madd::<FMA>(sm[l], hv[l], sa[l]);
                         next[l] = R::madd::<FMA>(diffusion, R::from_f64(zv[l]), det);
-                        bad[l] |= next[l].nonfinite_bits();
+                        bad[l] = bad[l] + (next[l] - next[l]);
                     }
                     *lanes_mut(hrow, c) = next;
                 }
-                if bad.iter().any(|&x| x != 0) {
+                if bad.iter().any(|&x| x != R::ZERO) {
                     return Err(diverged(p, job, stream, step, b));
                 }
             }
@@ -426,7 +429,11 @@ fn dot<R: Real, const FMA: bool>(x: &[R], y: &[R]) -> R {
             acc[l] = R::madd::<FMA>(xv[l], yv[l], acc[l]);
         }
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    let mut half = [R::ZERO; LANES / 2];
+    for l in 0..LANES / 2 {
+        half[l] = acc[l] + acc[l + LANES / 2];
+    }
+    (half[0] + half[2]) + (half[1] + half[3])
 }
 
 /// Branch-free so it vectorises; divergence is rare, so no early exit is needed.
