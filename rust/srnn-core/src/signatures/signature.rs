@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{extract, insert, run_segments_lanes, LANE_GROUP, W};
+use super::lanes::{extract, insert, run_segments_lanes, Lane, LaneBuf, LANE_GROUP, W};
 use super::tensor::{mul_exp_left, mul_exp_left_group, mul_into, permute, Layout, GROUP};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -364,22 +364,46 @@ pub fn signature(
     if batch >= W && full * W <= LANE_MAX_ENTRIES {
         let n_seg = spec.n_points(len).saturating_sub(1);
         let group = W * per_path;
+        // Levels start at odd entries when `de` is even: align those (or, for odd `de`, the
+        // even ones, which include the top level).
+        let odd = de.is_multiple_of(2);
+        // Row `j` of a lane tensor's output: lane `l` of entry `j + skip`, word-reversed
+        // unless inverse.
+        let emit_lane = |t: &[Lane], l: usize, row: &mut [f64]| {
+            if opts.inverse {
+                for (o, s) in row.iter_mut().zip(&t[skip..]) {
+                    *o = s[l];
+                }
+            } else {
+                for (o, &p) in row.iter_mut().zip(&perm[skip..]) {
+                    *o = t[p as usize][l];
+                }
+            }
+        };
         out.par_chunks_mut(group).enumerate().try_for_each_init(
             || {
                 (
                     Vec::new(),
                     Vec::new(),
-                    vec![[0.0; W]; scratch_len(&lay)],
+                    LaneBuf::new(scratch_len(&lay), false),
+                    LaneBuf::new(full, odd),
+                    Vec::new(),
                     vec![0.0; full],
                     vec![0.0; full],
                 )
             },
-            |(pts, incs, buf, tmp, tmp2), (g, dst)| -> Result<()> {
+            |(pts, incs, buf, tbuf, lane_incs, tmp, tmp2), (g, dst)| -> Result<()> {
                 progress.checkpoint()?;
+                let buf = buf.lanes_mut();
                 let b0 = g * W;
                 let nb = dst.len() / per_path;
-                let mut lane_incs = vec![[0.0; W]; n_seg * de];
-                let mut t = vec![[0.0; W]; full];
+                lane_incs.clear();
+                lane_incs.resize(n_seg * de, [0.0; W]);
+                let t = tbuf.lanes_mut();
+                if initial.is_none() {
+                    t.fill([0.0; W]);
+                    t[0] = [1.0; W];
+                }
                 for l in 0..W {
                     if l < nb {
                         let b = b0 + l;
@@ -390,42 +414,44 @@ pub fn signature(
                             pts,
                             incs,
                         );
-                        insert(incs, l, &mut lane_incs);
-                        insert(&start_of(b), l, &mut t);
-                    } else {
-                        t[0][l] = 1.0;
+                        insert(incs, l, lane_incs);
+                        if initial.is_some() {
+                            insert(&start_of(b), l, t);
+                        }
+                    } else if initial.is_some() {
+                        insert(&lay.identity(), l, t);
                     }
                 }
                 if opts.stream {
                     for (step, zs) in lane_incs.chunks_exact(de).enumerate() {
-                        run_segments_lanes(&lay, &mut t, zs, buf);
+                        run_segments_lanes(&lay, t, zs, buf);
                         for l in 0..nb {
-                            extract(&t, l, tmp);
                             let at = l * per_path + step * width;
-                            emit(tmp, &mut dst[at..at + width], tmp2);
+                            emit_lane(t, l, &mut dst[at..at + width]);
                         }
                     }
                 } else if n_seg <= CHUNK {
-                    run_segments_lanes(&lay, &mut t, &lane_incs, buf);
+                    run_segments_lanes(&lay, t, lane_incs, buf);
                     for l in 0..nb {
-                        extract(&t, l, tmp);
-                        emit(tmp, &mut dst[l * per_path..(l + 1) * per_path], tmp2);
+                        emit_lane(t, l, &mut dst[l * per_path..(l + 1) * per_path]);
                     }
                 } else {
                     // The same chunking and joining order as `evolve`.
                     let mut acc: Vec<Vec<f64>> = (0..nb)
                         .map(|l| {
                             let mut v = vec![0.0; full];
-                            extract(&t, l, &mut v);
+                            extract(t, l, &mut v);
                             v
                         })
                         .collect();
+                    let mut tcbuf = LaneBuf::new(full, odd);
                     for chunk in lane_incs.chunks(CHUNK * de) {
-                        let mut tc = vec![[0.0; W]; full];
+                        let tc = tcbuf.lanes_mut();
+                        tc.fill([0.0; W]);
                         tc[0] = [1.0; W];
-                        run_segments_lanes(&lay, &mut tc, chunk, buf);
+                        run_segments_lanes(&lay, tc, chunk, buf);
                         for (l, a) in acc.iter_mut().enumerate() {
-                            extract(&tc, l, tmp);
+                            extract(tc, l, tmp);
                             mul_into(&lay, tmp, a, tmp2);
                             a.copy_from_slice(tmp2);
                         }
