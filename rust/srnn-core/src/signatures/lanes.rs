@@ -204,92 +204,56 @@ fn step_fused<const FMA: bool, const Z: bool>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if FMA && Z {
-        for k in (2..=lay.depth).rev() {
-            let n2 = lay.pow[k - 2];
-            let (b0, b1) = buf[..2 * n2].split_at_mut(n2);
-            let b = chain_lanes_partial::<FMA, Z>(lay, t, z, k, k - 1, b0, b1);
-            let (lo, hi) = t.split_at_mut(lay.off[k]);
-            let tm = &lo[lay.off[k - 1]..];
-            // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
-            // `b` holds `n2`, `tm` `d n2`, `hi` at least `d² n2` and `z` `d` entries.
-            unsafe { fused_top_z(lay.d, z, b, tm, hi, n2) };
-        }
-        step_levels::<FMA, Z>(lay, t, z, 1, buf);
+        fused_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
         return;
     }
     step_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
 }
 
-/// `top[c, c2, i] += z_c (z_{c2} / 2 · b[i] + tm[c2, i])` for lane entries `i < n2`: the
-/// last Horner step of a level `k >= 2` (`b = B_{k-2}`, `tm` level `k - 1`) and the update of
-/// level `k` (`top`). Each block of `B_{k-1}` is formed in registers and applied to all `d`
-/// rows at once, so it is never stored and the working set is the tensor plus `d^{k-2}`
-/// entries of scratch. Each value is rounded as in [`chain_lanes`] followed by the update in
-/// [`step_levels`].
+/// Levels `k_max` down to 1 of [`step_fused`]; `buf` needs `2 d^{k_max-2}` (at least 3).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fused_levels<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [Lane],
+    z: &[Lane],
+    k_max: usize,
+    buf: &mut [Lane],
+) {
+    for k in (2..=k_max).rev() {
+        let n2 = lay.pow[k - 2];
+        let (b0, b1) = buf[..2 * n2].split_at_mut(n2);
+        let b = chain_lanes_partial::<FMA, Z>(lay, t, z, k, k - 1, b0, b1);
+        let (lo, hi) = t.split_at_mut(lay.off[k]);
+        let tm = &lo[lay.off[k - 1]..];
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // `b` holds `n2`, `tm` `d n2`, `hi` at least `d² n2` and `z` `d` entries.
+        unsafe { fused_top_z(lay.d, z, b, tm, hi, n2) };
+    }
+    step_levels::<FMA, Z>(lay, t, z, 1, buf);
+}
+
+fn flat(x: &[Lane]) -> &[f64] {
+    // SAFETY: `[f64; W]` has no padding, so `x` is `W x.len()` contiguous values.
+    unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f64, x.len() * W) }
+}
+
+fn flat_mut(x: &mut [Lane]) -> &mut [f64] {
+    // SAFETY: as in `flat`.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr() as *mut f64, x.len() * W) }
+}
+
+/// [`super::tensor::fused_level_z`] on lane tensors: `z` holds `d`, `b` `n2`, `tm` `d n2`
+/// and `top` at least `d² n2` entries.
 ///
 /// # Safety
-/// The CPU must support AVX-512F; `z` holds `d`, `b` `n2`, `tm` `d n2` and `top` `d² n2`
-/// entries.
+/// The CPU must support AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 #[inline]
 unsafe fn fused_top_z(d: usize, z: &[Lane], b: &[Lane], tm: &[Lane], top: &mut [Lane], n2: usize) {
-    use std::arch::x86_64::*;
-    // Register block: R vectors of two entries each.
-    const R: usize = 4;
-    let (z, b, tm, top) = (&z[..d], &b[..n2], &tm[..d * n2], &mut top[..d * d * n2]);
-    let (zp, bp, tp, op) = (
-        z.as_ptr() as *const f64,
-        b.as_ptr() as *const f64,
-        tm.as_ptr() as *const f64,
-        top.as_mut_ptr() as *mut f64,
-    );
-    let nw = n2 * W;
-    let row = d * nw;
-    let half = _mm512_set1_pd(0.5);
-    for c2 in 0..d {
-        let f2 = _mm512_mul_pd(
-            _mm512_broadcast_f64x4(_mm256_loadu_pd(zp.add(c2 * W))),
-            half,
-        );
-        let tc = tp.add(c2 * nw);
-        let oc = op.add(c2 * nw);
-        let mut i = 0;
-        while i + 8 * R <= nw {
-            let mut x = [_mm512_setzero_pd(); R];
-            for r in 0..R {
-                x[r] = _mm512_fmadd_pd(
-                    f2,
-                    _mm512_loadu_pd(bp.add(i + 8 * r)),
-                    _mm512_loadu_pd(tc.add(i + 8 * r)),
-                );
-            }
-            for c in 0..d {
-                let zc = _mm512_broadcast_f64x4(_mm256_loadu_pd(zp.add(c * W)));
-                let p = oc.add(c * row + i);
-                for r in 0..R {
-                    let acc = _mm512_fmadd_pd(zc, x[r], _mm512_loadu_pd(p.add(8 * r)));
-                    _mm512_storeu_pd(p.add(8 * r), acc);
-                }
-            }
-            i += 8 * R;
-        }
-        while i < nw {
-            let m: __mmask8 = if nw - i >= 8 { 0xff } else { 0x0f };
-            let x = _mm512_fmadd_pd(
-                f2,
-                _mm512_maskz_loadu_pd(m, bp.add(i)),
-                _mm512_maskz_loadu_pd(m, tc.add(i)),
-            );
-            for c in 0..d {
-                let zc = _mm512_broadcast_f64x4(_mm256_loadu_pd(zp.add(c * W)));
-                let p = oc.add(c * row + i);
-                let acc = _mm512_fmadd_pd(zc, x, _mm512_maskz_loadu_pd(m, p));
-                _mm512_mask_storeu_pd(p, m, acc);
-            }
-            i += 8;
-        }
-    }
+    // SAFETY: AVX-512F is enabled here; the lengths are those `fused_level_z` needs.
+    unsafe { super::tensor::fused_level_z::<W>(d, flat(z), flat(b), flat(tm), flat_mut(top), n2) }
 }
 
 /// Levels `k_max` down to 1 of one step `t ← exp(z) ⊗ t`; `buf` needs `3 d^{k_max - 1}`.
@@ -495,6 +459,8 @@ pub fn run_segments_lanes_g<const G: usize>(
     ) {
         let d = lay.d;
         if G == 1 {
+            // Pairs of steps sharing a pass over the top level, as in the single-path kernel,
+            // measured a few percent slower here.
             for z in incs.chunks_exact(d) {
                 step_fused::<FMA, Z>(lay, t, z, buf);
             }

@@ -3,7 +3,10 @@
 use rayon::prelude::*;
 
 use super::lanes::{extract, insert, run_segments_lanes, Lane, LaneBuf, LANE_GROUP, W};
-use super::tensor::{mul_exp_left, mul_exp_left_group, mul_into, permute, Layout, GROUP};
+use super::tensor::{
+    mul_exp_fused, mul_exp_fused_pair, mul_exp_left, mul_exp_left_group, mul_into, permute,
+    AlignedBuf, Layout, GROUP,
+};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -171,11 +174,21 @@ impl<'a> PathSpec<'a> {
         pts: &mut Vec<f64>,
         out: &mut Vec<f64>,
     ) {
+        let s = if negate { -1.0 } else { 1.0 };
+        if matches!(self.basepoint, Basepoint::None) && !self.lead_lag && !self.time_aug {
+            // The transformed path is the raw one: difference it in place of copying it.
+            out.clear();
+            out.extend(
+                raw.iter()
+                    .zip(raw.get(self.d..).unwrap_or(&[]))
+                    .map(|(&a, &b)| s * (b - a)),
+            );
+            return;
+        }
         self.points(raw, path_index, pts);
         let de = self.d_out();
         out.clear();
         let n = pts.len() / de;
-        let s = if negate { -1.0 } else { 1.0 };
         for i in 1..n {
             for c in 0..de {
                 out.push(s * (pts[i * de + c] - pts[(i - 1) * de + c]));
@@ -194,10 +207,35 @@ pub struct SigOptions {
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-    run_segments_g::<GROUP>(lay, t, incs, buf)
+    if !fused_fits(lay) {
+        return run_segments_g::<GROUP>(lay, t, incs, buf);
+    }
+    if incs.len() < ALIGN_MIN_STEPS * lay.d {
+        return run_segments_g::<1>(lay, t, incs, buf);
+    }
+    // The top level, most of the traffic, on a cache-line boundary (for d = 8, every level).
+    let mut a = AlignedBuf::new(t.len(), lay.off[lay.depth]);
+    a.as_mut_slice().copy_from_slice(t);
+    let mut sb = AlignedBuf::new((3 + lay.d) * lay.pow[lay.depth.saturating_sub(2)], 0);
+    run_segments_g::<1>(lay, a.as_mut_slice(), incs, sb.as_mut_slice());
+    t.copy_from_slice(a.as_slice());
 }
 
-/// [`run_segments`] with `G` steps per pass over the top level (same bits for any `G`).
+/// Largest tensor (values) stepped one segment at a time with fused levels
+/// ([`mul_exp_fused`]) rather than in groups: up to this size (48 KiB) the tensor stays in L1,
+/// where a store per entry and step costs less than streaming a group's Horner results.
+const FUSED_MAX_VALUES: usize = 6 * 1024;
+
+/// Segments from which a copy of the tensor into aligned storage pays off.
+const ALIGN_MIN_STEPS: usize = 16;
+
+fn fused_fits(lay: &Layout) -> bool {
+    crate::vmath::simd_level() == crate::vmath::SimdLevel::Avx512
+        && lay.full_len() <= FUSED_MAX_VALUES
+}
+
+/// [`run_segments`] with `G` steps per pass over the top level, or with `G = 1` one step at a
+/// time with fused levels (same bits for any `G`).
 pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     #[inline(always)]
     fn body<const FMA: bool, const Z: bool, const G: usize>(
@@ -207,6 +245,16 @@ pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64],
         buf: &mut [f64],
     ) {
         let d = lay.d;
+        if G == 1 {
+            let mut pairs = incs.chunks_exact(2 * d);
+            for zz in &mut pairs {
+                mul_exp_fused_pair::<FMA, Z>(lay, t, &zz[..d], &zz[d..], buf);
+            }
+            for z in pairs.remainder().chunks_exact(d) {
+                mul_exp_fused::<FMA, Z>(lay, t, z, buf);
+            }
+            return;
+        }
         let mut groups = incs.chunks_exact(G * d);
         for zs in &mut groups {
             mul_exp_left_group::<FMA, Z, G>(lay, t, zs, buf);
