@@ -107,6 +107,64 @@ fn lanes_axpy<const FMA: bool, const Z: bool>(
     }
 }
 
+/// `o[c] = (z[c] * inv) * b + s[c]` for `c < d` (`s = None`: `o[c] += z[c] * b`, no `inv`):
+/// a Horner or update step whose blocks are single entries. Done across `c`, two entries per
+/// 512-bit operation, it costs a few instructions instead of `d` one-entry loops; each value
+/// is rounded as in [`lanes_axpy`].
+#[inline(always)]
+fn lanes_single<const FMA: bool, const Z: bool>(
+    z: &[Lane],
+    inv: f64,
+    b: &Lane,
+    s: Option<&[Lane]>,
+    o: &mut [Lane],
+) {
+    let d = o.len();
+    let z = &z[..d];
+    let s = s.map(|s| &s[..d]);
+    let mut c = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // entries c and c + 1 are below `d` in `z`, `s` and `o`.
+        unsafe {
+            use std::arch::x86_64::*;
+            let bv = _mm512_broadcast_f64x4(_mm256_loadu_pd(b.as_ptr()));
+            let (zp, op) = (z.as_ptr() as *const f64, o.as_mut_ptr() as *mut f64);
+            let sp = match s {
+                Some(s) => s.as_ptr() as *const f64,
+                None => op as *const f64,
+            };
+            let iv = _mm512_set1_pd(inv);
+            while c + 2 <= d {
+                let zv = _mm512_loadu_pd(zp.add(c * W));
+                let f = if s.is_some() {
+                    _mm512_mul_pd(zv, iv)
+                } else {
+                    zv
+                };
+                let r = _mm512_fmadd_pd(f, bv, _mm512_loadu_pd(sp.add(c * W)));
+                _mm512_storeu_pd(op.add(c * W), r);
+                c += 2;
+            }
+        }
+    }
+    while c < d {
+        let mut f = z[c];
+        if s.is_some() {
+            for l in 0..W {
+                f[l] = z[c][l] * inv;
+            }
+        }
+        let add = match s {
+            Some(s) => s[c],
+            None => o[c],
+        };
+        o[c] = lane_madd::<FMA>(&f, b, &add);
+        c += 1;
+    }
+}
+
 /// Horner's chain for level `k` (`k >= 2`): `B_{k-1}` into `dst` (`d^{k-1}` entries).
 #[inline(always)]
 fn chain_lanes<const FMA: bool, const Z: bool>(
@@ -172,6 +230,11 @@ fn chain_lanes_partial<'a, const FMA: bool, const Z: bool>(
         } else {
             (&*b0, &mut *b1)
         };
+        if m == 1 {
+            lanes_single::<FMA, Z>(z, inv, &cur[0], Some(&tm[..d]), &mut nxt[..d]);
+            in_b1 = !in_b1;
+            continue;
+        }
         for c in 0..d {
             let mut f = [0.0; W];
             for l in 0..W {
@@ -277,6 +340,10 @@ fn step_levels<const FMA: bool, const Z: bool>(
             chain_lanes::<FMA, Z>(lay, t, z, k, b0, b1, &mut x[..n]);
         }
         let tk = &mut t[lay.off[k]..lay.off[k + 1]];
+        if n == 1 {
+            lanes_single::<FMA, Z>(z, 1.0, &x[0], None, &mut tk[..d]);
+            continue;
+        }
         for c in 0..d {
             lanes_axpy::<FMA, Z>(&z[c], &x[..n], None, &mut tk[c * n..(c + 1) * n]);
         }
