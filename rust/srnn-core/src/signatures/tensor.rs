@@ -887,7 +887,8 @@ fn power_series(lay: &Layout, a: &[f64], coef: impl Fn(usize) -> f64) -> Vec<f64
             std::mem::swap(&mut p, &mut next);
         }
         let c = coef(n);
-        for (o, &v) in acc.iter_mut().zip(&p).skip(lay.off[n]) {
+        let from = lay.off[n];
+        for (o, &v) in acc[from..].iter_mut().zip(&p[from..]) {
             *o += c * v;
         }
     }
@@ -920,7 +921,12 @@ pub fn log(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
     if s.is_nan() || s <= 0.0 {
         return None;
     }
-    let mut a: Vec<f64> = x.iter().map(|v| v / s).collect();
+    // Signatures have `s = 1`, where the division changes nothing.
+    let mut a: Vec<f64> = if s == 1.0 {
+        x.to_vec()
+    } else {
+        x.iter().map(|v| v / s).collect()
+    };
     a[0] = 0.0;
     let mut out = power_series(lay, &a, |n| {
         if n % 2 == 1 {
