@@ -4,8 +4,12 @@ of SPEC §8, in one run on the same machine, and print the ratios.
 Usage: python benches/compare_signatures.py [--repeat N] [--quick] [--pysiglib-core PATH]
 
 ``--pysiglib-core PATH`` times pySigLib's compiled core (``libcpsig.so`` from the pysiglib 4.x
-wheel) through the same C entry point ``pysiglib.sig`` calls, for machines where the pysiglib
-package cannot be imported (it requires torch). Signature rows only.
+wheel) through the C entry points its Python functions call, for machines where the pysiglib
+package cannot be imported (it requires torch): ``signature_d`` for ``pysiglib.sig``;
+``signature_d`` then ``sig_to_log_sig_d`` for ``pysiglib.log_sig`` (the method whose output
+matches ours is used); and ``sig_kernel_d`` for ``pysiglib.sig_kernel_gram``, given the
+upper-triangle pairs' static-kernel increments precomputed outside the timing (the package
+forms them with ``torch.bmm`` on every call), so that row is a lower bound on pySigLib's time.
 
 iisignature is single-threaded; srnn_rs and pySigLib use all threads (n_jobs=-1). srnn_rs is
 also timed on one thread: on a shared machine that ratio is the one least disturbed by other
@@ -55,6 +59,47 @@ def load_pysiglib_core(path):
             raise RuntimeError(f"pySigLib core returned error {err}")
         return out
 
+    def log_sig(x, depth, method, n_jobs=-1):
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        batch, length, d = x.shape
+        s = sig(x, depth, n_jobs)
+        out = np.empty((batch, lib.log_sig_length(d, depth)))
+        # sig, out, batch, dim, degree, time_aug, lead_lag, method, scalar_term, n_jobs
+        err = lib.sig_to_log_sig_d(s.ctypes.data_as(POINTER(c_double)), out.ctypes.data_as(POINTER(c_double)),
+                                   batch, d, depth, False, False, method, False, n_jobs)
+        if err:
+            raise RuntimeError(f"pySigLib core returned error {err}")
+        return out
+
+    def prepare_log_sig(d, depth, method):
+        err = lib.prepare_log_sig(d, depth, method, False)
+        if err:
+            raise RuntimeError(f"pySigLib core returned error {err}")
+
+    def kernel_solve(inc, d, len1, len2, dyadic_order, n_jobs=-1):
+        """``sig_kernel_d`` on static-kernel increments ``inc`` (pairs, len1 - 1, len2 - 1)."""
+        inc = np.ascontiguousarray(inc, dtype=np.float64)
+        out = np.empty(inc.shape[0])
+        # gram, out, batch, dim, length1, length2, dyadic_order1, dyadic_order2, return_grid, n_jobs
+        err = lib.sig_kernel_d(inc.ctypes.data_as(POINTER(c_double)), out.ctypes.data_as(POINTER(c_double)),
+                               inc.shape[0], d, len1, len2, dyadic_order, dyadic_order, False, n_jobs)
+        if err:
+            raise RuntimeError(f"pySigLib core returned error {err}")
+        return out
+
+    lib.log_sig_length.argtypes = (c_uint64, c_uint64)
+    lib.log_sig_length.restype = c_uint64
+    lib.prepare_log_sig.argtypes = (c_uint64, c_uint64, c_int, c_bool)
+    lib.prepare_log_sig.restype = c_int
+    lib.sig_to_log_sig_d.argtypes = (POINTER(c_double), POINTER(c_double), c_uint64, c_uint64, c_uint64, c_bool,
+                                     c_bool, c_int, c_bool, c_int)
+    lib.sig_to_log_sig_d.restype = c_int
+    lib.sig_kernel_d.argtypes = (POINTER(c_double), POINTER(c_double), c_uint64, c_uint64, c_uint64, c_uint64,
+                                 c_uint64, c_uint64, c_bool, c_int)
+    lib.sig_kernel_d.restype = c_int
+    sig.log_sig = log_sig
+    sig.prepare_log_sig = prepare_log_sig
+    sig.kernel_solve = kernel_solve
     return sig
 
 
@@ -132,6 +177,17 @@ def main():
         except Exception:
             pass
         fns["pysiglib"] = lambda: pysiglib.log_sig(x, depth, n_jobs=-1)
+    if core_sig:
+        ours = srnn_rs.logsignature(x, depth)
+        for method in (1, 2):
+            core_sig.prepare_log_sig(d, depth, method)
+            theirs = core_sig.log_sig(x, depth, method)
+            if theirs.shape == ours.shape and np.abs(theirs - ours).max() < 1e-9:
+                fns[f"pysiglib-core (method {method})"] = lambda m=method: core_sig.log_sig(x, depth, m)
+                fns["pysiglib-core 1 thread"] = lambda m=method: core_sig.log_sig(x, depth, m, 1)
+                break
+        else:
+            print("    (no pySigLib log_sig method matches srnn_rs.logsignature)")
     report(f"logsignature lyndon B={batch} L={length} d={d} m={depth}", race(fns, args.repeat))
 
     n, length, d = max(64 // scale, 4), 128, 3
@@ -142,6 +198,17 @@ def main():
     }
     if pysiglib:
         fns["pysiglib"] = lambda: pysiglib.sig_kernel_gram(X, X, 0, n_jobs=-1)
+    if core_sig:
+        iu, ju = np.triu_indices(n)
+        dX = np.diff(X, axis=1)
+        inc = np.matmul(dX[iu], dX[ju].transpose(0, 2, 1))
+        gram = np.empty((n, n))
+        gram[iu, ju] = core_sig.kernel_solve(inc, d, length, length, 0)
+        gram[ju, iu] = gram[iu, ju]
+        err = np.abs(gram - srnn_rs.sig_kernel_gram(X, dyadic_order=0)).max()
+        assert err < 1e-9, f"pySigLib core disagrees by {err}"
+        fns["pysiglib-core (solve only)"] = lambda: core_sig.kernel_solve(inc, d, length, length, 0)
+        fns["pysiglib-core 1 thread"] = lambda: core_sig.kernel_solve(inc, d, length, length, 0, 1)
     report(f"PDE Gram {n}x{n} L={length} d={d} order 0", race(fns, args.repeat))
 
 if __name__ == "__main__":

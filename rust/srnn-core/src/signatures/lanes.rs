@@ -107,6 +107,64 @@ fn lanes_axpy<const FMA: bool, const Z: bool>(
     }
 }
 
+/// `o[c] = (z[c] * inv) * b + s[c]` for `c < d` (`s = None`: `o[c] += z[c] * b`, no `inv`):
+/// a Horner or update step whose blocks are single entries. Done across `c`, two entries per
+/// 512-bit operation, it costs a few instructions instead of `d` one-entry loops; each value
+/// is rounded as in [`lanes_axpy`].
+#[inline(always)]
+fn lanes_single<const FMA: bool, const Z: bool>(
+    z: &[Lane],
+    inv: f64,
+    b: &Lane,
+    s: Option<&[Lane]>,
+    o: &mut [Lane],
+) {
+    let d = o.len();
+    let z = &z[..d];
+    let s = s.map(|s| &s[..d]);
+    let mut c = 0;
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // entries c and c + 1 are below `d` in `z`, `s` and `o`.
+        unsafe {
+            use std::arch::x86_64::*;
+            let bv = _mm512_broadcast_f64x4(_mm256_loadu_pd(b.as_ptr()));
+            let (zp, op) = (z.as_ptr() as *const f64, o.as_mut_ptr() as *mut f64);
+            let sp = match s {
+                Some(s) => s.as_ptr() as *const f64,
+                None => op as *const f64,
+            };
+            let iv = _mm512_set1_pd(inv);
+            while c + 2 <= d {
+                let zv = _mm512_loadu_pd(zp.add(c * W));
+                let f = if s.is_some() {
+                    _mm512_mul_pd(zv, iv)
+                } else {
+                    zv
+                };
+                let r = _mm512_fmadd_pd(f, bv, _mm512_loadu_pd(sp.add(c * W)));
+                _mm512_storeu_pd(op.add(c * W), r);
+                c += 2;
+            }
+        }
+    }
+    while c < d {
+        let mut f = z[c];
+        if s.is_some() {
+            for l in 0..W {
+                f[l] = z[c][l] * inv;
+            }
+        }
+        let add = match s {
+            Some(s) => s[c],
+            None => o[c],
+        };
+        o[c] = lane_madd::<FMA>(&f, b, &add);
+        c += 1;
+    }
+}
+
 /// Horner's chain for level `k` (`k >= 2`): `B_{k-1}` into `dst` (`d^{k-1}` entries).
 #[inline(always)]
 fn chain_lanes<const FMA: bool, const Z: bool>(
@@ -148,6 +206,119 @@ fn chain_lanes<const FMA: bool, const Z: bool>(
     }
 }
 
+/// The first `upto - 1` steps of Horner's chain for level `k`: `B_{upto-1}`, left in `b0`
+/// or `b1`.
+#[inline(always)]
+fn chain_lanes_partial<'a, const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &[Lane],
+    z: &[Lane],
+    k: usize,
+    upto: usize,
+    b0: &'a mut [Lane],
+    b1: &'a mut [Lane],
+) -> &'a [Lane] {
+    let d = lay.d;
+    b0[0] = t[0];
+    let mut in_b1 = false;
+    for m in 1..upto {
+        let n = lay.pow[m - 1];
+        let inv = 1.0 / (k - m + 1) as f64;
+        let tm = &t[lay.off[m]..lay.off[m + 1]];
+        let (cur, nxt): (&[Lane], &mut [Lane]) = if in_b1 {
+            (&*b1, &mut *b0)
+        } else {
+            (&*b0, &mut *b1)
+        };
+        if m == 1 {
+            lanes_single::<FMA, Z>(z, inv, &cur[0], Some(&tm[..d]), &mut nxt[..d]);
+            in_b1 = !in_b1;
+            continue;
+        }
+        for c in 0..d {
+            let mut f = [0.0; W];
+            for l in 0..W {
+                f[l] = z[c][l] * inv;
+            }
+            lanes_axpy::<FMA, Z>(
+                &f,
+                &cur[..n],
+                Some(&tm[c * n..(c + 1) * n]),
+                &mut nxt[c * n..(c + 1) * n],
+            );
+        }
+        in_b1 = !in_b1;
+    }
+    if in_b1 {
+        &b1[..lay.pow[upto - 1]]
+    } else {
+        &b0[..lay.pow[upto - 1]]
+    }
+}
+
+/// One step `t ← exp(z) ⊗ t`; on AVX-512 every level from 2 up is done by [`fused_top_z`].
+/// `buf` needs `2 d^{depth - 2}`.
+#[inline(always)]
+fn step_fused<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [Lane],
+    z: &[Lane],
+    buf: &mut [Lane],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        fused_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
+        return;
+    }
+    step_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
+}
+
+/// Levels `k_max` down to 1 of [`step_fused`]; `buf` needs `2 d^{k_max-2}` (at least 3).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fused_levels<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [Lane],
+    z: &[Lane],
+    k_max: usize,
+    buf: &mut [Lane],
+) {
+    for k in (2..=k_max).rev() {
+        let n2 = lay.pow[k - 2];
+        let (b0, b1) = buf[..2 * n2].split_at_mut(n2);
+        let b = chain_lanes_partial::<FMA, Z>(lay, t, z, k, k - 1, b0, b1);
+        let (lo, hi) = t.split_at_mut(lay.off[k]);
+        let tm = &lo[lay.off[k - 1]..];
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // `b` holds `n2`, `tm` `d n2`, `hi` at least `d² n2` and `z` `d` entries.
+        unsafe { fused_top_z(lay.d, z, b, tm, hi, n2) };
+    }
+    step_levels::<FMA, Z>(lay, t, z, 1, buf);
+}
+
+fn flat(x: &[Lane]) -> &[f64] {
+    // SAFETY: `[f64; W]` has no padding, so `x` is `W x.len()` contiguous values.
+    unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f64, x.len() * W) }
+}
+
+fn flat_mut(x: &mut [Lane]) -> &mut [f64] {
+    // SAFETY: as in `flat`.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr() as *mut f64, x.len() * W) }
+}
+
+/// [`super::tensor::fused_level_z`] on lane tensors: `z` holds `d`, `b` `n2`, `tm` `d n2`
+/// and `top` at least `d² n2` entries.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[inline]
+unsafe fn fused_top_z(d: usize, z: &[Lane], b: &[Lane], tm: &[Lane], top: &mut [Lane], n2: usize) {
+    // SAFETY: AVX-512F is enabled here; the lengths are those `fused_level_z` needs.
+    unsafe { super::tensor::fused_level_z::<W>(d, flat(z), flat(b), flat(tm), flat_mut(top), n2) }
+}
+
 /// Levels `k_max` down to 1 of one step `t ← exp(z) ⊗ t`; `buf` needs `3 d^{k_max - 1}`.
 #[inline(always)]
 fn step_levels<const FMA: bool, const Z: bool>(
@@ -169,6 +340,10 @@ fn step_levels<const FMA: bool, const Z: bool>(
             chain_lanes::<FMA, Z>(lay, t, z, k, b0, b1, &mut x[..n]);
         }
         let tk = &mut t[lay.off[k]..lay.off[k + 1]];
+        if n == 1 {
+            lanes_single::<FMA, Z>(z, 1.0, &x[0], None, &mut tk[..d]);
+            continue;
+        }
         for c in 0..d {
             lanes_axpy::<FMA, Z>(&z[c], &x[..n], None, &mut tk[c * n..(c + 1) * n]);
         }
@@ -320,10 +495,22 @@ fn group_lanes<const FMA: bool, const Z: bool, const G: usize>(
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` lane by lane; `incs` holds `d` lanes per segment.
 pub fn run_segments_lanes(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
-    run_segments_lanes_g::<LANE_GROUP>(lay, t, incs, buf)
+    if lay.full_len() * W <= FUSED_MAX_VALUES {
+        run_segments_lanes_g::<1>(lay, t, incs, buf)
+    } else {
+        run_segments_lanes_g::<LANE_GROUP>(lay, t, incs, buf)
+    }
 }
 
-/// [`run_segments_lanes`] with `G` steps per pass over the top level (same bits for any `G`).
+/// Largest `full_len * W` for which steps go one at a time with the top level fused
+/// ([`step_fused`]) rather than in groups: up to this size (48 KiB) the tensor stays in L1,
+/// where a store per entry and step is cheaper than streaming the `G` Horner results of a
+/// group through L2 (measured: (d, depth) = (4, 5) and (3, 6) 15-20% faster fused, (8, 4)
+/// twice as slow).
+const FUSED_MAX_VALUES: usize = 6 * 1024;
+
+/// [`run_segments_lanes`] with `G` steps per pass over the top level, or with `G = 1` one
+/// fused step at a time (same bits for any `G`).
 pub fn run_segments_lanes_g<const G: usize>(
     lay: &Layout,
     t: &mut [Lane],
@@ -338,6 +525,14 @@ pub fn run_segments_lanes_g<const G: usize>(
         buf: &mut [Lane],
     ) {
         let d = lay.d;
+        if G == 1 {
+            // Pairs of steps sharing a pass over the top level, as in the single-path kernel,
+            // measured a few percent slower here.
+            for z in incs.chunks_exact(d) {
+                step_fused::<FMA, Z>(lay, t, z, buf);
+            }
+            return;
+        }
         let mut groups = incs.chunks_exact(G * d);
         for zs in &mut groups {
             mul_exp_group_lanes::<FMA, Z, G>(lay, t, zs, buf);
@@ -368,6 +563,41 @@ pub fn run_segments_lanes_g<const G: usize>(
         #[cfg(target_arch = "x86_64")]
         crate::vmath::SimdLevel::Avx2 => unsafe { avx2::<G>(lay, t, incs, buf) },
         _ => body::<false, false, G>(lay, t, incs, buf),
+    }
+}
+
+/// Zeroed storage for `len` lane entries placed so that entry 0 (or, with `odd`, entry 1)
+/// starts a cache line: 512-bit accesses to entries of that parity then never straddle two
+/// lines, which halves their cost (splits occupy the load and store ports twice).
+pub struct LaneBuf {
+    raw: Vec<f64>,
+    start: usize,
+    len: usize,
+}
+
+impl LaneBuf {
+    pub fn new(len: usize, odd: bool) -> Self {
+        let raw = vec![0.0; len * W + 8];
+        let addr = raw.as_ptr() as usize + if odd { 32 } else { 0 };
+        let start = (64 - addr % 64) % 64 / 8;
+        LaneBuf { raw, start, len }
+    }
+
+    pub fn lanes(&self) -> &[Lane] {
+        // SAFETY: `raw` holds `start + len * W` values; `[f64; W]` has the alignment of f64.
+        unsafe {
+            std::slice::from_raw_parts(self.raw.as_ptr().add(self.start) as *const Lane, self.len)
+        }
+    }
+
+    pub fn lanes_mut(&mut self) -> &mut [Lane] {
+        // SAFETY: as in `lanes`.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.raw.as_mut_ptr().add(self.start) as *mut Lane,
+                self.len,
+            )
+        }
     }
 }
 

@@ -2,8 +2,11 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{extract, insert, run_segments_lanes, LANE_GROUP, W};
-use super::tensor::{mul_exp_left, mul_exp_left_group, mul_into, permute, Layout, GROUP};
+use super::lanes::{extract, insert, run_segments_lanes, Lane, LaneBuf, LANE_GROUP, W};
+use super::tensor::{
+    mul_exp_fused, mul_exp_fused_pair, mul_exp_left, mul_exp_left_group, mul_into, permute,
+    AlignedBuf, Layout, GROUP,
+};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -171,11 +174,21 @@ impl<'a> PathSpec<'a> {
         pts: &mut Vec<f64>,
         out: &mut Vec<f64>,
     ) {
+        let s = if negate { -1.0 } else { 1.0 };
+        if matches!(self.basepoint, Basepoint::None) && !self.lead_lag && !self.time_aug {
+            // The transformed path is the raw one: difference it in place of copying it.
+            out.clear();
+            out.extend(
+                raw.iter()
+                    .zip(raw.get(self.d..).unwrap_or(&[]))
+                    .map(|(&a, &b)| s * (b - a)),
+            );
+            return;
+        }
         self.points(raw, path_index, pts);
         let de = self.d_out();
         out.clear();
         let n = pts.len() / de;
-        let s = if negate { -1.0 } else { 1.0 };
         for i in 1..n {
             for c in 0..de {
                 out.push(s * (pts[i * de + c] - pts[(i - 1) * de + c]));
@@ -194,10 +207,35 @@ pub struct SigOptions {
 
 /// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each).
 pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
-    run_segments_g::<GROUP>(lay, t, incs, buf)
+    if !fused_fits(lay) {
+        return run_segments_g::<GROUP>(lay, t, incs, buf);
+    }
+    if incs.len() < ALIGN_MIN_STEPS * lay.d {
+        return run_segments_g::<1>(lay, t, incs, buf);
+    }
+    // The top level, most of the traffic, on a cache-line boundary (for d = 8, every level).
+    let mut a = AlignedBuf::new(t.len(), lay.off[lay.depth]);
+    a.as_mut_slice().copy_from_slice(t);
+    let mut sb = AlignedBuf::new((3 + lay.d) * lay.pow[lay.depth.saturating_sub(2)], 0);
+    run_segments_g::<1>(lay, a.as_mut_slice(), incs, sb.as_mut_slice());
+    t.copy_from_slice(a.as_slice());
 }
 
-/// [`run_segments`] with `G` steps per pass over the top level (same bits for any `G`).
+/// Largest tensor (values) stepped one segment at a time with fused levels
+/// ([`mul_exp_fused`]) rather than in groups: up to this size (48 KiB) the tensor stays in L1,
+/// where a store per entry and step costs less than streaming a group's Horner results.
+const FUSED_MAX_VALUES: usize = 6 * 1024;
+
+/// Segments from which a copy of the tensor into aligned storage pays off.
+const ALIGN_MIN_STEPS: usize = 16;
+
+fn fused_fits(lay: &Layout) -> bool {
+    crate::vmath::simd_level() == crate::vmath::SimdLevel::Avx512
+        && lay.full_len() <= FUSED_MAX_VALUES
+}
+
+/// [`run_segments`] with `G` steps per pass over the top level, or with `G = 1` one step at a
+/// time with fused levels (same bits for any `G`).
 pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
     #[inline(always)]
     fn body<const FMA: bool, const Z: bool, const G: usize>(
@@ -207,6 +245,16 @@ pub fn run_segments_g<const G: usize>(lay: &Layout, t: &mut [f64], incs: &[f64],
         buf: &mut [f64],
     ) {
         let d = lay.d;
+        if G == 1 {
+            let mut pairs = incs.chunks_exact(2 * d);
+            for zz in &mut pairs {
+                mul_exp_fused_pair::<FMA, Z>(lay, t, &zz[..d], &zz[d..], buf);
+            }
+            for z in pairs.remainder().chunks_exact(d) {
+                mul_exp_fused::<FMA, Z>(lay, t, z, buf);
+            }
+            return;
+        }
         let mut groups = incs.chunks_exact(G * d);
         for zs in &mut groups {
             mul_exp_left_group::<FMA, Z, G>(lay, t, zs, buf);
@@ -364,22 +412,46 @@ pub fn signature(
     if batch >= W && full * W <= LANE_MAX_ENTRIES {
         let n_seg = spec.n_points(len).saturating_sub(1);
         let group = W * per_path;
+        // Levels start at odd entries when `de` is even: align those (or, for odd `de`, the
+        // even ones, which include the top level).
+        let odd = de.is_multiple_of(2);
+        // Row `j` of a lane tensor's output: lane `l` of entry `j + skip`, word-reversed
+        // unless inverse.
+        let emit_lane = |t: &[Lane], l: usize, row: &mut [f64]| {
+            if opts.inverse {
+                for (o, s) in row.iter_mut().zip(&t[skip..]) {
+                    *o = s[l];
+                }
+            } else {
+                for (o, &p) in row.iter_mut().zip(&perm[skip..]) {
+                    *o = t[p as usize][l];
+                }
+            }
+        };
         out.par_chunks_mut(group).enumerate().try_for_each_init(
             || {
                 (
                     Vec::new(),
                     Vec::new(),
-                    vec![[0.0; W]; scratch_len(&lay)],
+                    LaneBuf::new(scratch_len(&lay), false),
+                    LaneBuf::new(full, odd),
+                    Vec::new(),
                     vec![0.0; full],
                     vec![0.0; full],
                 )
             },
-            |(pts, incs, buf, tmp, tmp2), (g, dst)| -> Result<()> {
+            |(pts, incs, buf, tbuf, lane_incs, tmp, tmp2), (g, dst)| -> Result<()> {
                 progress.checkpoint()?;
+                let buf = buf.lanes_mut();
                 let b0 = g * W;
                 let nb = dst.len() / per_path;
-                let mut lane_incs = vec![[0.0; W]; n_seg * de];
-                let mut t = vec![[0.0; W]; full];
+                lane_incs.clear();
+                lane_incs.resize(n_seg * de, [0.0; W]);
+                let t = tbuf.lanes_mut();
+                if initial.is_none() {
+                    t.fill([0.0; W]);
+                    t[0] = [1.0; W];
+                }
                 for l in 0..W {
                     if l < nb {
                         let b = b0 + l;
@@ -390,42 +462,44 @@ pub fn signature(
                             pts,
                             incs,
                         );
-                        insert(incs, l, &mut lane_incs);
-                        insert(&start_of(b), l, &mut t);
-                    } else {
-                        t[0][l] = 1.0;
+                        insert(incs, l, lane_incs);
+                        if initial.is_some() {
+                            insert(&start_of(b), l, t);
+                        }
+                    } else if initial.is_some() {
+                        insert(&lay.identity(), l, t);
                     }
                 }
                 if opts.stream {
                     for (step, zs) in lane_incs.chunks_exact(de).enumerate() {
-                        run_segments_lanes(&lay, &mut t, zs, buf);
+                        run_segments_lanes(&lay, t, zs, buf);
                         for l in 0..nb {
-                            extract(&t, l, tmp);
                             let at = l * per_path + step * width;
-                            emit(tmp, &mut dst[at..at + width], tmp2);
+                            emit_lane(t, l, &mut dst[at..at + width]);
                         }
                     }
                 } else if n_seg <= CHUNK {
-                    run_segments_lanes(&lay, &mut t, &lane_incs, buf);
+                    run_segments_lanes(&lay, t, lane_incs, buf);
                     for l in 0..nb {
-                        extract(&t, l, tmp);
-                        emit(tmp, &mut dst[l * per_path..(l + 1) * per_path], tmp2);
+                        emit_lane(t, l, &mut dst[l * per_path..(l + 1) * per_path]);
                     }
                 } else {
                     // The same chunking and joining order as `evolve`.
                     let mut acc: Vec<Vec<f64>> = (0..nb)
                         .map(|l| {
                             let mut v = vec![0.0; full];
-                            extract(&t, l, &mut v);
+                            extract(t, l, &mut v);
                             v
                         })
                         .collect();
+                    let mut tcbuf = LaneBuf::new(full, odd);
                     for chunk in lane_incs.chunks(CHUNK * de) {
-                        let mut tc = vec![[0.0; W]; full];
+                        let tc = tcbuf.lanes_mut();
+                        tc.fill([0.0; W]);
                         tc[0] = [1.0; W];
-                        run_segments_lanes(&lay, &mut tc, chunk, buf);
+                        run_segments_lanes(&lay, tc, chunk, buf);
                         for (l, a) in acc.iter_mut().enumerate() {
-                            extract(&tc, l, tmp);
+                            extract(tc, l, tmp);
                             mul_into(&lay, tmp, a, tmp2);
                             a.copy_from_slice(tmp2);
                         }

@@ -248,10 +248,25 @@ fn horner_chain<'a, const FMA: bool, const Z: bool>(
     b0: &'a mut [f64],
     b1: &'a mut [f64],
 ) -> &'a [f64] {
+    horner_partial::<FMA, Z>(lay, t, z, k, k, b0, b1)
+}
+
+/// The first `upto - 1` steps of [`horner_chain`] for level `k`: `B_{upto-1}` (with the
+/// factors of level `k`), left in `b0` or `b1`.
+#[inline(always)]
+fn horner_partial<'a, const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &[f64],
+    z: &[f64],
+    k: usize,
+    upto: usize,
+    b0: &'a mut [f64],
+    b1: &'a mut [f64],
+) -> &'a [f64] {
     let d = lay.d;
     b0[0] = t[0];
     let mut in_b1 = false;
-    for m in 1..k {
+    for m in 1..upto {
         let n = lay.pow[m - 1];
         let inv = 1.0 / (k - m + 1) as f64;
         let tm = &t[lay.off[m]..lay.off[m + 1]];
@@ -271,9 +286,9 @@ fn horner_chain<'a, const FMA: bool, const Z: bool>(
         in_b1 = !in_b1;
     }
     if in_b1 {
-        &b1[..lay.pow[k - 1]]
+        &b1[..lay.pow[upto - 1]]
     } else {
-        &b0[..lay.pow[k - 1]]
+        &b0[..lay.pow[upto - 1]]
     }
 }
 
@@ -290,6 +305,307 @@ fn update_level<const FMA: bool, const Z: bool>(
     let tk = &mut t[lay.off[k]..lay.off[k + 1]];
     for c in 0..lay.d {
         axpy_in_place::<FMA, Z>(z[c], b, &mut tk[c * n..(c + 1) * n]);
+    }
+}
+
+/// [`mul_exp_left`] on AVX-512 with the last Horner step of each level `k >= 2` fused into
+/// that level's update ([`fused_level_z`]), so the working set is the tensor and
+/// `2 d^{depth-2}` of scratch. Same operations per entry, in the same order.
+#[inline(always)]
+pub fn mul_exp_fused<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z: &[f64],
+    buf: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z {
+        fused_levels::<FMA, Z>(lay, t, z, lay.depth, buf);
+        return;
+    }
+    mul_exp_left::<FMA, Z>(lay, t, z, buf)
+}
+
+/// Levels `k_max` down to 1 of [`mul_exp_fused`]; `buf` needs `2 d^{k_max-2}` (at least 2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fused_levels<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z: &[f64],
+    k_max: usize,
+    buf: &mut [f64],
+) {
+    for k in (2..=k_max).rev() {
+        let n2 = lay.pow[k - 2];
+        let (b0, b1) = buf[..2 * n2].split_at_mut(n2);
+        let b = horner_partial::<FMA, Z>(lay, t, z, k, k - 1, b0, b1);
+        let (lo, hi) = t.split_at_mut(lay.off[k]);
+        let tm = &lo[lay.off[k - 1]..];
+        // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+        // `b` holds `n2`, `tm` `d n2`, `hi` at least `d² n2` and `z` `d` values.
+        unsafe { fused_level_z::<1>(lay.d, z, b, tm, hi, n2) };
+    }
+    let (b0, b1) = buf[..2].split_at_mut(1);
+    let cur = horner_chain::<FMA, Z>(lay, t, z, 1, b0, b1);
+    update_level::<FMA, Z>(lay, t, z, 1, cur);
+}
+
+/// Two steps of [`mul_exp_fused`] (`z0` then `z1`) with one pass over the top level: its
+/// updates by both steps are applied together ([`fused_pair_z`]), halving its loads and
+/// stores. `buf` needs `(3 + d) d^{depth-2}`; needs `d >= 2`.
+#[inline(always)]
+pub fn mul_exp_fused_pair<const FMA: bool, const Z: bool>(
+    lay: &Layout,
+    t: &mut [f64],
+    z0: &[f64],
+    z1: &[f64],
+    buf: &mut [f64],
+) {
+    let top = lay.depth;
+    #[cfg(target_arch = "x86_64")]
+    if FMA && Z && top >= 3 && lay.d >= 2 {
+        let (n2, n1) = (lay.pow[top - 2], lay.pow[top - 1]);
+        let (scr, rest) = buf.split_at_mut(2 * n2);
+        let (p0, rest) = rest.split_at_mut(n2);
+        let s0 = &mut rest[..n1];
+        {
+            let (b0, b1) = scr.split_at_mut(n2);
+            p0.copy_from_slice(horner_partial::<FMA, Z>(lay, t, z0, top, top - 1, b0, b1));
+        }
+        s0.copy_from_slice(&t[lay.off[top - 1]..lay.off[top]]);
+        fused_levels::<FMA, Z>(lay, t, z0, top - 1, scr);
+        {
+            let (b0, b1) = scr.split_at_mut(n2);
+            let p1 = horner_partial::<FMA, Z>(lay, t, z1, top, top - 1, b0, b1);
+            let (lo, hi) = t.split_at_mut(lay.off[top]);
+            let tm = &lo[lay.off[top - 1]..];
+            // SAFETY: Z is true only in the AVX-512 kernel, chosen after run-time detection;
+            // `p0`, `p1` hold `n2`, `s0`, `tm` `d n2`, `hi` `d² n2` and `z0`, `z1` `d` values.
+            unsafe { fused_pair_z::<1>(lay.d, z0, z1, p0, s0, p1, tm, hi, n2) };
+        }
+        fused_levels::<FMA, Z>(lay, t, z1, top - 1, scr);
+        return;
+    }
+    mul_exp_fused::<FMA, Z>(lay, t, z0, buf);
+    mul_exp_fused::<FMA, Z>(lay, t, z1, buf);
+}
+
+/// `top[c, c2, i] += z_c (z_{c2} / 2 · b[i] + tm[c2, i])` for entries `i < n2` of `W`
+/// interleaved lanes each (`W` is 1 or 4; `z` holds `d` entries): the last Horner step of a
+/// level `k >= 2` (`b = B_{k-2}`, `tm` level `k - 1`) and the update of level `k` (`top`).
+/// Each block of `B_{k-1}` is formed in registers and applied to all `d` rows at once, so it
+/// is never stored. Each value is rounded as in [`horner_chain`] and [`update_level`].
+///
+/// # Safety
+/// Only to be inlined into code compiled for AVX-512F; `b` holds `n2 W`, `tm` `d n2 W` and
+/// `top` at least `d² n2 W` values.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) unsafe fn fused_level_z<const W: usize>(
+    d: usize,
+    z: &[f64],
+    b: &[f64],
+    tm: &[f64],
+    top: &mut [f64],
+    n2: usize,
+) {
+    use std::arch::x86_64::*;
+    // Register block: R vectors of 8 values.
+    const R: usize = 4;
+    let nw = n2 * W;
+    let (z, b, tm, top) = (&z[..d * W], &b[..nw], &tm[..d * nw], &mut top[..d * d * nw]);
+    let (zp, bp, tp, op) = (z.as_ptr(), b.as_ptr(), tm.as_ptr(), top.as_mut_ptr());
+    let half = _mm512_set1_pd(0.5);
+    let row = d * nw;
+    for c2 in 0..d {
+        let f2 = _mm512_mul_pd(bcast::<W>(zp.add(c2 * W)), half);
+        let tc = tp.add(c2 * nw);
+        let oc = op.add(c2 * nw);
+        let mut i = 0;
+        while i + 8 * R <= nw {
+            let mut x = [_mm512_setzero_pd(); R];
+            for r in 0..R {
+                x[r] = _mm512_fmadd_pd(
+                    f2,
+                    _mm512_loadu_pd(bp.add(i + 8 * r)),
+                    _mm512_loadu_pd(tc.add(i + 8 * r)),
+                );
+            }
+            for c in 0..d {
+                let zc = bcast::<W>(zp.add(c * W));
+                let p = oc.add(c * row + i);
+                for r in 0..R {
+                    let acc = _mm512_fmadd_pd(zc, x[r], _mm512_loadu_pd(p.add(8 * r)));
+                    _mm512_storeu_pd(p.add(8 * r), acc);
+                }
+            }
+            i += 8 * R;
+        }
+        // Tails without masks: a masked store holds up later loads from its cache line,
+        // which the next block reads.
+        while i + 8 <= nw {
+            let x = _mm512_fmadd_pd(f2, _mm512_loadu_pd(bp.add(i)), _mm512_loadu_pd(tc.add(i)));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                let acc = _mm512_fmadd_pd(bcast::<W>(zp.add(c * W)), x, _mm512_loadu_pd(p));
+                _mm512_storeu_pd(p, acc);
+            }
+            i += 8;
+        }
+        if i + 4 <= nw {
+            let f2 = _mm512_castpd512_pd256(f2);
+            let x = _mm256_fmadd_pd(f2, _mm256_loadu_pd(bp.add(i)), _mm256_loadu_pd(tc.add(i)));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                let zc = _mm512_castpd512_pd256(bcast::<W>(zp.add(c * W)));
+                _mm256_storeu_pd(p, _mm256_fmadd_pd(zc, x, _mm256_loadu_pd(p)));
+            }
+            i += 4;
+        }
+        // Only for W = 1: lane entries are whole 256-bit vectors.
+        while i < nw {
+            let f2 = *zp.add(c2) * 0.5;
+            let x = f2.mul_add(*bp.add(i), *tc.add(i));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                *p = (*zp.add(c)).mul_add(x, *p);
+            }
+            i += 1;
+        }
+    }
+}
+
+/// [`fused_level_z`] for two consecutive steps on the same level: `x0 = z0_{c2}/2 · b0 + s0`
+/// (step 0, from the level below as it was before step 0) and `x1 = z1_{c2}/2 · b1 + tm`,
+/// then `top += z0_c x0` and `top += z1_c x1` in that order, each entry loaded and stored once.
+///
+/// # Safety
+/// Only to be inlined into code compiled for AVX-512F; `b0`, `b1` hold `n2 W`, `s0`, `tm`
+/// `d n2 W` and `top` at least `d² n2 W` values.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn fused_pair_z<const W: usize>(
+    d: usize,
+    z0: &[f64],
+    z1: &[f64],
+    b0: &[f64],
+    s0: &[f64],
+    b1: &[f64],
+    tm: &[f64],
+    top: &mut [f64],
+    n2: usize,
+) {
+    use std::arch::x86_64::*;
+    // Register block: R vectors of 8 values per step.
+    const R: usize = 2;
+    let nw = n2 * W;
+    let (z0, z1) = (&z0[..d * W], &z1[..d * W]);
+    let (b0, b1, s0, tm) = (&b0[..nw], &b1[..nw], &s0[..d * nw], &tm[..d * nw]);
+    let top = &mut top[..d * d * nw];
+    let (za, zb) = (z0.as_ptr(), z1.as_ptr());
+    let (pa, pb, sa, sb) = (b0.as_ptr(), b1.as_ptr(), s0.as_ptr(), tm.as_ptr());
+    let op = top.as_mut_ptr();
+    let half = _mm512_set1_pd(0.5);
+    let row = d * nw;
+    for c2 in 0..d {
+        let fa = _mm512_mul_pd(bcast::<W>(za.add(c2 * W)), half);
+        let fb = _mm512_mul_pd(bcast::<W>(zb.add(c2 * W)), half);
+        let (sc, tc) = (sa.add(c2 * nw), sb.add(c2 * nw));
+        let oc = op.add(c2 * nw);
+        let mut i = 0;
+        while i + 8 * R <= nw {
+            let mut xa = [_mm512_setzero_pd(); R];
+            let mut xb = [_mm512_setzero_pd(); R];
+            for r in 0..R {
+                let j = i + 8 * r;
+                xa[r] = _mm512_fmadd_pd(fa, _mm512_loadu_pd(pa.add(j)), _mm512_loadu_pd(sc.add(j)));
+                xb[r] = _mm512_fmadd_pd(fb, _mm512_loadu_pd(pb.add(j)), _mm512_loadu_pd(tc.add(j)));
+            }
+            for c in 0..d {
+                let (ca, cb) = (bcast::<W>(za.add(c * W)), bcast::<W>(zb.add(c * W)));
+                let p = oc.add(c * row + i);
+                for r in 0..R {
+                    let acc = _mm512_fmadd_pd(ca, xa[r], _mm512_loadu_pd(p.add(8 * r)));
+                    _mm512_storeu_pd(p.add(8 * r), _mm512_fmadd_pd(cb, xb[r], acc));
+                }
+            }
+            i += 8 * R;
+        }
+        while i + 8 <= nw {
+            let xa = _mm512_fmadd_pd(fa, _mm512_loadu_pd(pa.add(i)), _mm512_loadu_pd(sc.add(i)));
+            let xb = _mm512_fmadd_pd(fb, _mm512_loadu_pd(pb.add(i)), _mm512_loadu_pd(tc.add(i)));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                let acc = _mm512_fmadd_pd(bcast::<W>(za.add(c * W)), xa, _mm512_loadu_pd(p));
+                _mm512_storeu_pd(p, _mm512_fmadd_pd(bcast::<W>(zb.add(c * W)), xb, acc));
+            }
+            i += 8;
+        }
+        if i + 4 <= nw {
+            let (fa, fb) = (_mm512_castpd512_pd256(fa), _mm512_castpd512_pd256(fb));
+            let xa = _mm256_fmadd_pd(fa, _mm256_loadu_pd(pa.add(i)), _mm256_loadu_pd(sc.add(i)));
+            let xb = _mm256_fmadd_pd(fb, _mm256_loadu_pd(pb.add(i)), _mm256_loadu_pd(tc.add(i)));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                let ca = _mm512_castpd512_pd256(bcast::<W>(za.add(c * W)));
+                let cb = _mm512_castpd512_pd256(bcast::<W>(zb.add(c * W)));
+                let acc = _mm256_fmadd_pd(ca, xa, _mm256_loadu_pd(p));
+                _mm256_storeu_pd(p, _mm256_fmadd_pd(cb, xb, acc));
+            }
+            i += 4;
+        }
+        // Only for W = 1: lane entries are whole 256-bit vectors.
+        while i < nw {
+            let xa = (*za.add(c2) * 0.5).mul_add(*pa.add(i), *sc.add(i));
+            let xb = (*zb.add(c2) * 0.5).mul_add(*pb.add(i), *tc.add(i));
+            for c in 0..d {
+                let p = oc.add(c * row + i);
+                *p = (*zb.add(c)).mul_add(xb, (*za.add(c)).mul_add(xa, *p));
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Lane entry `p` (`W` values, `W` 1 or 4) repeated across a 512-bit register.
+///
+/// # Safety
+/// Only to be inlined into code compiled for AVX-512F; `p` addresses `W` values.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn bcast<const W: usize>(p: *const f64) -> std::arch::x86_64::__m512d {
+    use std::arch::x86_64::*;
+    if W == 1 {
+        _mm512_set1_pd(*p)
+    } else {
+        _mm512_broadcast_f64x4(_mm256_loadu_pd(p))
+    }
+}
+
+/// Zeroed storage for `len` values placed so that value `first` starts a cache line, for
+/// 512-bit accesses that do not straddle two lines.
+pub struct AlignedBuf {
+    raw: Vec<f64>,
+    start: usize,
+    len: usize,
+}
+
+impl AlignedBuf {
+    pub fn new(len: usize, first: usize) -> Self {
+        let raw = vec![0.0; len + 8];
+        let addr = raw.as_ptr() as usize + 8 * (first % 8);
+        let start = (64 - addr % 64) % 64 / 8;
+        AlignedBuf { raw, start, len }
+    }
+
+    pub fn as_slice(&self) -> &[f64] {
+        &self.raw[self.start..self.start + self.len]
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.raw[self.start..self.start + self.len]
     }
 }
 
@@ -571,7 +887,8 @@ fn power_series(lay: &Layout, a: &[f64], coef: impl Fn(usize) -> f64) -> Vec<f64
             std::mem::swap(&mut p, &mut next);
         }
         let c = coef(n);
-        for (o, &v) in acc.iter_mut().zip(&p).skip(lay.off[n]) {
+        let from = lay.off[n];
+        for (o, &v) in acc[from..].iter_mut().zip(&p[from..]) {
             *o += c * v;
         }
     }
@@ -604,7 +921,12 @@ pub fn log(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
     if s.is_nan() || s <= 0.0 {
         return None;
     }
-    let mut a: Vec<f64> = x.iter().map(|v| v / s).collect();
+    // Signatures have `s = 1`, where the division changes nothing.
+    let mut a: Vec<f64> = if s == 1.0 {
+        x.to_vec()
+    } else {
+        x.iter().map(|v| v / s).collect()
+    };
     a[0] = 0.0;
     let mut out = power_series(lay, &a, |n| {
         if n % 2 == 1 {
