@@ -219,7 +219,6 @@ fn advance<R: Real, const FMA: bool>(
         (LeakP::Diagonal(decay), NoiseP::None) => {
             for b in 0..rows {
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
                 let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
@@ -227,7 +226,7 @@ fn advance<R: Real, const FMA: bool>(
                     let mut next = [R::ZERO; LANES];
                     for l in 0..LANES {
                         next[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        bad[l] = bad[l] + (next[l] - next[l]);
+                        bad[l] = bad[l] + next[l].zero_if_finite();
                     }
                     *lanes_mut(hrow, c) = next;
                 }
@@ -240,7 +239,6 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
                 let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
@@ -249,7 +247,7 @@ fn advance<R: Real, const FMA: bool>(
                     for l in 0..LANES {
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         next[l] = R::madd::<FMA>(sc[l], R::from_f64(zv[l]), det);
-                        bad[l] = bad[l] + (next[l] - next[l]);
+                        bad[l] = bad[l] + next[l].zero_if_finite();
                     }
                     *lanes_mut(hrow, c) = next;
                 }
@@ -262,7 +260,6 @@ fn advance<R: Real, const FMA: bool>(
             for b in 0..rows {
                 let zrow = &ws.z[b * zs..b * zs + width];
                 let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                // x − x is 0 for finite x and NaN otherwise: two operations per vector.
                 let mut bad = [R::ZERO; LANES];
                 for c in 0..width / LANES {
                     let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
@@ -273,7 +270,7 @@ fn advance<R: Real, const FMA: bool>(
                         let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
                         let diffusion = R::madd::<FMA>(sm[l], hv[l], sa[l]);
                         next[l] = R::madd::<FMA>(diffusion, R::from_f64(zv[l]), det);
-                        bad[l] = bad[l] + (next[l] - next[l]);
+                        bad[l] = bad[l] + next[l].zero_if_finite();
                     }
                     *lanes_mut(hrow, c) = next;
                 }

@@ -26,6 +26,13 @@ pub trait Real:
     /// slice vectorises (a `bool` reduction of `is_finite` does not).
     fn nonfinite_bits(self) -> u64;
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self;
+    /// `0` for finite values and NaN otherwise; summed over a row it flags any non-finite
+    /// entry in two vector operations (one here, one add) instead of a mask round trip.
+    #[inline(always)]
+    #[allow(clippy::eq_op)]
+    fn zero_if_finite(self) -> Self {
+        self - self
+    }
 }
 
 impl Real for f64 {
