@@ -509,8 +509,11 @@ fn record<R: Real, const FMA: bool>(
                 cause: "the readout R h + r0 overflowed although the state is finite".into(),
             });
         }
-        let dst = (b * n_records + index) * ro.p;
-        out[dst..dst + ro.p].copy_from_slice(src);
+        let dst = &mut out[(b * n_records + index) * ro.p..][..ro.p];
+        // Element by element: a `copy_from_slice` of one or two values is a `memcpy` call.
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = v;
+        }
     }
     Ok(())
 }
