@@ -1,3 +1,6 @@
+//! Single-thread timing probe of the normal generator on an L1-resident block, the way the
+//! EM kernel calls it (`cargo run --release -p srnn-core --example normals_probe`).
+
 use srnn_core::rng::{fill_normals, Stream};
 use std::time::Instant;
 fn main() {
