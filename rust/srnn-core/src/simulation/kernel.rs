@@ -217,67 +217,38 @@ fn advance<R: Real, const FMA: bool>(
         // The common models in one pass over the block, while each row is in registers/L1:
         // h ← (I − dt Γ) h + dt (a(W h + b) + C u) + noise, with the finiteness test folded in.
         (LeakP::Diagonal(decay), NoiseP::None) => {
-            for b in 0..rows {
-                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [R::ZERO; LANES];
-                for c in 0..width / LANES {
-                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
-                    let g = lanes(decay, c);
-                    let mut next = [R::ZERO; LANES];
-                    for l in 0..LANES {
-                        next[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        bad[l] = bad[l] + next[l].zero_if_finite();
-                    }
-                    *lanes_mut(hrow, c) = next;
-                }
-                if bad.iter().any(|&x| x != R::ZERO) {
-                    return Err(diverged(p, job, stream, step, b));
-                }
-            }
+            let rows_in = FusedRows {
+                h,
+                drift,
+                input: &input_rows,
+                z: &[],
+                zs: 0,
+            };
+            fused_rows::<R, FMA, _>(rows_in, rows, width, decay, dt, &NoNoise)
+                .map_err(|b| diverged(p, job, stream, step, b))?;
         }
         (LeakP::Diagonal(decay), NoiseP::Additive(scale)) => {
-            for b in 0..rows {
-                let zrow = &ws.z[b * zs..b * zs + width];
-                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [R::ZERO; LANES];
-                for c in 0..width / LANES {
-                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
-                    let (g, sc, zv) = (lanes(decay, c), lanes(scale, c), lanes(zrow, c));
-                    let mut next = [R::ZERO; LANES];
-                    for l in 0..LANES {
-                        let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        next[l] = R::madd::<FMA>(sc[l], R::from_f64(zv[l]), det);
-                        bad[l] = bad[l] + next[l].zero_if_finite();
-                    }
-                    *lanes_mut(hrow, c) = next;
-                }
-                if bad.iter().any(|&x| x != R::ZERO) {
-                    return Err(diverged(p, job, stream, step, b));
-                }
-            }
+            let rows_in = FusedRows {
+                h,
+                drift,
+                input: &input_rows,
+                z: &ws.z,
+                zs,
+            };
+            fused_rows::<R, FMA, _>(rows_in, rows, width, decay, dt, &AdditiveNoise(scale))
+                .map_err(|b| diverged(p, job, stream, step, b))?;
         }
         (LeakP::Diagonal(decay), NoiseP::Multiplicative(add, mult)) => {
-            for b in 0..rows {
-                let zrow = &ws.z[b * zs..b * zs + width];
-                let (hrow, arow, urow) = row_views(h, drift, &input_rows, b, width);
-                let mut bad = [R::ZERO; LANES];
-                for c in 0..width / LANES {
-                    let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
-                    let (g, zv) = (lanes(decay, c), lanes(zrow, c));
-                    let (sa, sm) = (lanes(add, c), lanes(mult, c));
-                    let mut next = [R::ZERO; LANES];
-                    for l in 0..LANES {
-                        let det = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
-                        let diffusion = R::madd::<FMA>(sm[l], hv[l], sa[l]);
-                        next[l] = R::madd::<FMA>(diffusion, R::from_f64(zv[l]), det);
-                        bad[l] = bad[l] + next[l].zero_if_finite();
-                    }
-                    *lanes_mut(hrow, c) = next;
-                }
-                if bad.iter().any(|&x| x != R::ZERO) {
-                    return Err(diverged(p, job, stream, step, b));
-                }
-            }
+            let rows_in = FusedRows {
+                h,
+                drift,
+                input: &input_rows,
+                z: &ws.z,
+                zs,
+            };
+            let noise = MultiplicativeNoise { add, mult };
+            fused_rows::<R, FMA, _>(rows_in, rows, width, decay, dt, &noise)
+                .map_err(|b| diverged(p, job, stream, step, b))?;
         }
         (leak, noise) => {
             for b in 0..rows {
@@ -364,6 +335,135 @@ fn lanes_mut<T>(row: &mut [T], chunk: usize) -> &mut [T; LANES] {
         .unwrap()
 }
 
+/// The buffers of the fused step: state (updated in place), activated drift, input term and
+/// the step's normals (row stride `zs`).
+struct FusedRows<'a, R> {
+    h: &'a mut [R],
+    drift: &'a [R],
+    input: &'a InputRows<'a, R>,
+    z: &'a [f64],
+    zs: usize,
+}
+
+/// The noise term of the fused step on chunk `c` of a row: the next state from the
+/// deterministic update `det`, the current state `h` and the normals `z`.
+trait StepNoise<R: Real> {
+    const NONE: bool = false;
+    fn next<const FMA: bool>(
+        &self,
+        c: usize,
+        det: [R; LANES],
+        h: &[R; LANES],
+        z: &[f64; LANES],
+    ) -> [R; LANES];
+}
+
+struct NoNoise;
+
+impl<R: Real> StepNoise<R> for NoNoise {
+    const NONE: bool = true;
+    #[inline(always)]
+    fn next<const FMA: bool>(
+        &self,
+        _: usize,
+        det: [R; LANES],
+        _: &[R; LANES],
+        _: &[f64; LANES],
+    ) -> [R; LANES] {
+        det
+    }
+}
+
+/// `σ_i √dt z_i`.
+struct AdditiveNoise<'a, R>(&'a [R]);
+
+impl<R: Real> StepNoise<R> for AdditiveNoise<'_, R> {
+    #[inline(always)]
+    fn next<const FMA: bool>(
+        &self,
+        c: usize,
+        det: [R; LANES],
+        _: &[R; LANES],
+        z: &[f64; LANES],
+    ) -> [R; LANES] {
+        let scale = lanes(self.0, c);
+        let mut next = det;
+        for l in 0..LANES {
+            next[l] = R::madd::<FMA>(scale[l], R::from_f64(z[l]), det[l]);
+        }
+        next
+    }
+}
+
+/// `(σ_add + σ_mult h_i) √dt z_i`.
+struct MultiplicativeNoise<'a, R> {
+    add: &'a [R],
+    mult: &'a [R],
+}
+
+impl<R: Real> StepNoise<R> for MultiplicativeNoise<'_, R> {
+    #[inline(always)]
+    fn next<const FMA: bool>(
+        &self,
+        c: usize,
+        det: [R; LANES],
+        h: &[R; LANES],
+        z: &[f64; LANES],
+    ) -> [R; LANES] {
+        let (add, mult) = (lanes(self.add, c), lanes(self.mult, c));
+        let mut next = det;
+        for l in 0..LANES {
+            let diffusion = R::madd::<FMA>(mult[l], h[l], add[l]);
+            next[l] = R::madd::<FMA>(diffusion, R::from_f64(z[l]), det[l]);
+        }
+        next
+    }
+}
+
+/// The step for diagonal leaks, row by row in chunks of `LANES`; `Err(b)` names the first
+/// row whose new state is not finite.
+#[inline(always)]
+fn fused_rows<R: Real, const FMA: bool, N: StepNoise<R>>(
+    buf: FusedRows<'_, R>,
+    rows: usize,
+    width: usize,
+    decay: &[R],
+    dt: R,
+    noise: &N,
+) -> std::result::Result<(), usize> {
+    let zero_z = [0.0f64; LANES];
+    for b in 0..rows {
+        let hrow = &mut buf.h[b * width..(b + 1) * width];
+        let arow = &buf.drift[b * width..(b + 1) * width];
+        let urow = buf.input.row(b, width);
+        let zrow = if N::NONE {
+            &[][..]
+        } else {
+            &buf.z[b * buf.zs..b * buf.zs + width]
+        };
+        // x − x is 0 for finite x and NaN otherwise: the test costs two operations a vector.
+        let mut bad = [R::ZERO; LANES];
+        for c in 0..width / LANES {
+            let (hv, av, uv) = (*lanes(hrow, c), *lanes(arow, c), *lanes(urow, c));
+            let g = lanes(decay, c);
+            let zv = if N::NONE { &zero_z } else { lanes(zrow, c) };
+            let mut det = [R::ZERO; LANES];
+            for l in 0..LANES {
+                det[l] = R::madd::<FMA>(g[l], hv[l], dt * (av[l] + uv[l]));
+            }
+            let next = noise.next::<FMA>(c, det, &hv, zv);
+            for l in 0..LANES {
+                bad[l] = bad[l] + next[l].zero_if_finite();
+            }
+            *lanes_mut(hrow, c) = next;
+        }
+        if bad.iter().any(|&x| x != R::ZERO) {
+            return Err(b);
+        }
+    }
+    Ok(())
+}
+
 enum InputRows<'a, R> {
     Shared(&'a [R]),
     PerPath(&'a [R]),
@@ -377,23 +477,6 @@ impl<R> InputRows<'_, R> {
             InputRows::PerPath(rows) => &rows[b * width..(b + 1) * width],
         }
     }
-}
-
-/// Row `b` of the state, the activated drift and the input term, all exactly `width` long so
-/// the fused loops carry no bounds checks.
-#[inline(always)]
-fn row_views<'a, R>(
-    h: &'a mut [R],
-    drift: &'a [R],
-    input: &'a InputRows<'a, R>,
-    b: usize,
-    width: usize,
-) -> (&'a mut [R], &'a [R], &'a [R]) {
-    (
-        &mut h[b * width..(b + 1) * width],
-        &drift[b * width..(b + 1) * width],
-        input.row(b, width),
-    )
 }
 
 #[cold]
