@@ -264,4 +264,42 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn stream_with_initial_matches_finite_differences() {
+        let (d, depth, len) = (2, 3, 4);
+        let p: Vec<f64> = (0..len * d).map(|i| (i as f64 * 0.9).cos()).collect();
+        let spec = PathSpec::plain(d);
+        let lay = Layout::new(d, depth);
+        let init: Vec<f64> = (0..lay.full_len())
+            .map(|i| if i == 0 { 0.8 } else { (i as f64 * 0.4).sin() })
+            .collect();
+        for inverse in [false, true] {
+            let opts = SigOptions {
+                depth,
+                stream: true,
+                inverse,
+                scalar_term: true,
+            };
+            let sig = |q: &[f64]| {
+                signature(q, 1, len, &spec, Some(&init), &opts, &Progress::new()).unwrap()
+            };
+            let w: Vec<f64> = (0..sig(&p).len()).map(|i| (i as f64 * 0.7).sin()).collect();
+            let g = signature_backprop(&w, &p, 1, len, &spec, Some(&init), &opts, &Progress::new())
+                .unwrap();
+            let f = |q: &[f64]| -> f64 { sig(q).iter().zip(&w).map(|(a, b)| a * b).sum() };
+            for i in 0..p.len() {
+                let h = 1e-6;
+                let (mut a, mut b) = (p.clone(), p.clone());
+                a[i] += h;
+                b[i] -= h;
+                let fd = (f(&a) - f(&b)) / (2.0 * h);
+                assert!(
+                    (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "inverse {inverse}, {i}: {fd} vs {}",
+                    g[i]
+                );
+            }
+        }
+    }
 }
