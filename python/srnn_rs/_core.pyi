@@ -260,16 +260,19 @@ def _signature_backprop(
     grad: npt.NDArray[np.float64],
     path: npt.NDArray[np.float64],
     depth: int,
+    stream: bool,
     inverse: bool,
     scalar_term: bool,
     basepoint_mode: int,
     basepoint: npt.NDArray[np.float64] | None,
+    initial: npt.NDArray[np.float64] | None,
     lead_lag: bool,
     time_aug: bool,
     end_time: float,
     n_jobs: int | None,
 ) -> npt.NDArray[np.float64]:
-    """Gradient of ``<grad, signature(path)>`` with respect to ``path``, ``(batch, L, d)``."""
+    """Gradient of ``sum(grad * signature(path))`` with respect to ``path``, ``(batch, L, d)``;
+    ``grad`` is ``(batch, rows * width)``."""
 
 def _tensor_unary(x: npt.NDArray[np.float64], d: int, depth: int, op: str) -> npt.NDArray[np.float64]:
     """``op`` ("exp", "log" or "inverse") of ``(n, full)`` tensors in the full layout, ``(n, full)``."""

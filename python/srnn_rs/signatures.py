@@ -177,6 +177,23 @@ def _prepare_path_args(
     return arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs
 
 
+def _prepare_initial(
+    initial: Optional[ArrayLike], de: int, depth: int, scalar_term: bool, batch_shape: tuple, B: int
+) -> Optional[np.ndarray]:
+    """``initial`` broadcast to the batch as a ``(B, S+1)`` full-layout copy, or None."""
+    if initial is None:
+        return None
+    S = siglength(de, depth)
+    full = _as_tensor("initial", initial, de, depth, scalar_term)
+    try:
+        full = np.broadcast_to(full, batch_shape + (S + 1,))
+    except ValueError:
+        raise ValueError(
+            f"initial: shape {np.shape(initial)} does not broadcast against the batch shape {batch_shape} of path"
+        ) from None
+    return np.ascontiguousarray(full.reshape(B, S + 1))
+
+
 def signature(
     path: ArrayLike,
     depth: int,
@@ -248,16 +265,7 @@ def signature(
     width = S + (1 if scalar_term else 0)
     rows = max(n_points - 1, 0) if stream else 1
     _check_bytes("signature", B, rows, width)
-    init = None
-    if initial is not None:
-        full = _as_tensor("initial", initial, de, depth, scalar_term)
-        try:
-            full = np.broadcast_to(full, batch_shape + (S + 1,))
-        except ValueError:
-            raise ValueError(
-                f"initial: shape {np.shape(initial)} does not broadcast against the batch shape {batch_shape} of path"
-            ) from None
-        init = np.ascontiguousarray(full.reshape(B, S + 1))
+    init = _prepare_initial(initial, de, depth, scalar_term, batch_shape, B)
     out = _core._signature(
         flat, depth, stream, inverse, scalar_term, bp_mode, bp, init, lead_lag, time_aug, end_time, jobs
     )
@@ -271,8 +279,10 @@ def signature_backprop(
     path: ArrayLike,
     depth: int,
     *,
+    stream: bool = False,
     basepoint: Union[bool, ArrayLike] = False,
     inverse: bool = False,
+    initial: Optional[ArrayLike] = None,
     scalar_term: bool = False,
     time_aug: bool = False,
     lead_lag: bool = False,
@@ -284,13 +294,13 @@ def signature_backprop(
 
     Parameters
     ----------
-    grad : array_like, shape (..., S)
-        Cotangent of the signature (``S + 1`` entries with ``scalar_term``); batch shape as
-        ``path``'s.
+    grad : array_like, shape (..., S) or (..., P-1, S) with ``stream``
+        Cotangent of the signature, the shape of ``signature(path, depth, ...)`` with the
+        same options (``S + 1`` entries with ``scalar_term``).
     path : array_like, shape (..., L, d)
-    depth, basepoint, inverse, scalar_term, time_aug, lead_lag, end_time, n_jobs
-        As in :func:`signature` (the gradient is with respect to ``path`` only, not to an
-        array ``basepoint``). ``stream`` and ``initial`` are not supported.
+    depth, stream, basepoint, inverse, initial, scalar_term, time_aug, lead_lag, end_time, n_jobs
+        As in :func:`signature`. The gradient is with respect to ``path`` only: an array
+        ``basepoint`` and ``initial`` are held constant.
 
     Returns
     -------
@@ -303,19 +313,44 @@ def signature_backprop(
     >>> srnn_rs.signature_backprop(np.array([1.0, 0, 0, 0, 0, 0]), p, 2)
     array([[-1.,  0.],
            [ 1.,  0.]])
+
+    With ``stream`` the gradient sums the contributions of every prefix:
+
+    >>> q = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]])
+    >>> g = np.zeros((2, 6)); g[:, 0] = 1.0
+    >>> srnn_rs.signature_backprop(g, q, 2, stream=True)
+    array([[-2.,  0.],
+           [ 1.,  0.],
+           [ 1.,  0.]])
     """
     (arr, flat, depth, batch_shape, B, L, d, de, n_points, bp_mode, bp, time_aug, lead_lag, end_time, jobs) = (
         _prepare_path_args(path, depth, basepoint, time_aug, lead_lag, end_time, n_jobs)
     )
+    stream = _as_bool("stream", stream)
     inverse = _as_bool("inverse", inverse)
     scalar_term = _as_bool("scalar_term", scalar_term)
     width = siglength(de, depth) + (1 if scalar_term else 0)
+    rows = max(n_points - 1, 0) if stream else 1
+    want = batch_shape + ((rows, width) if stream else (width,))
     g = as_float_array("grad", grad)
-    if g.shape != batch_shape + (width,):
-        raise ValueError(f"grad: expected shape {batch_shape + (width,)} (the signature's shape), got {g.shape}")
+    if g.shape != want:
+        raise ValueError(f"grad: expected shape {want} (the signature's shape), got {g.shape}")
+    init = _prepare_initial(initial, de, depth, scalar_term, batch_shape, B)
     _check_bytes("signature_backprop", B, L * d + 6 * (width + 1))
     out = _core._signature_backprop(
-        g.reshape(B, width), flat, depth, inverse, scalar_term, bp_mode, bp, lead_lag, time_aug, end_time, jobs
+        g.reshape(B, rows * width),
+        flat,
+        depth,
+        stream,
+        inverse,
+        scalar_term,
+        bp_mode,
+        bp,
+        init,
+        lead_lag,
+        time_aug,
+        end_time,
+        jobs,
     )
     return out.reshape(arr.shape)
 

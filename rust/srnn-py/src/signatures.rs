@@ -344,19 +344,22 @@ fn _sig_kernel<'py>(
     }
 }
 
-/// Gradient of `<grad, signature(path)>` with respect to `path`, `(batch, L, d)`.
+/// Gradient of `Σ <grad, signature(path)>` with respect to `path`, `(batch, L, d)`; `grad`
+/// is `(batch, rows * width)` in the layout `_signature` returns for the same options.
 #[pyfunction]
-#[pyo3(signature = (grad, path, depth, inverse, scalar_term, basepoint_mode, basepoint, lead_lag, time_aug, end_time, n_jobs))]
+#[pyo3(signature = (grad, path, depth, stream, inverse, scalar_term, basepoint_mode, basepoint, initial, lead_lag, time_aug, end_time, n_jobs))]
 #[allow(clippy::too_many_arguments)]
 fn _signature_backprop<'py>(
     py: Python<'py>,
     grad: PyReadonlyArray2<'py, f64>,
     path: PyReadonlyArray3<'py, f64>,
     depth: usize,
+    stream: bool,
     inverse: bool,
     scalar_term: bool,
     basepoint_mode: u8,
     basepoint: Option<PyReadonlyArray2<'py, f64>>,
+    initial: Option<PyReadonlyArray2<'py, f64>>,
     lead_lag: bool,
     time_aug: bool,
     end_time: f64,
@@ -374,6 +377,10 @@ fn _signature_backprop<'py>(
         (2, Some(b)) => Basepoint::Points(b),
         _ => Basepoint::Origin,
     };
+    let init = match &initial {
+        Some(i) => Some(slice("initial", i)?),
+        None => None,
+    };
     let spec = sig::signature::PathSpec {
         d,
         basepoint,
@@ -381,20 +388,17 @@ fn _signature_backprop<'py>(
         time_aug,
         end_time,
     };
-    let work = batch * len * g.len().max(1) / batch.max(1) * 8;
+    let opts = sig::signature::SigOptions {
+        depth,
+        stream,
+        inverse,
+        scalar_term,
+    };
+    let full = Layout::new(spec.d_out(), depth).full_len();
+    let work = batch * spec.n_points(len) * full * 8;
     let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
-            sig::backprop::signature_backprop(
-                g,
-                p,
-                batch,
-                len,
-                &spec,
-                depth,
-                inverse,
-                scalar_term,
-                progress,
-            )
+            sig::backprop::signature_backprop(g, p, batch, len, &spec, init, &opts, progress)
         })
     })?;
     Ok(Array3::from_shape_vec((batch, len, d), out)

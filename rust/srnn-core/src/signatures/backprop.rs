@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use super::signature::{run_segments, scratch_len, PathSpec};
+use super::signature::{n_rows, run_segments, scratch_len, PathSpec, SigOptions};
 use super::tensor::{permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -77,8 +77,16 @@ fn exp_back(lay: &Layout, z: &[f64], e: &[f64], g_e: &mut [f64], g_z: &mut [f64]
     }
 }
 
-/// Gradient of `<grad, S(path)>` with respect to every raw point (`batch * len * d` values).
-/// `grads` holds `batch` vectors of `S` (or `S + 1` with `scalar_term`) values.
+/// Gradient of `Σ_k <grad_k, out_k>` with respect to every raw point (`batch * len * d`
+/// values), where `out_k` are the rows [`signature`](super::signature::signature) returns for
+/// the same `spec`, `initial` and `opts`. `grads` holds `batch * rows` vectors of `S` (or
+/// `S + 1` with `scalar_term`) values; `initial` (full layout, `1` or `batch` tensors) is a
+/// constant.
+///
+/// Every option reduces to one recursion `U_k = U_{k-1} ⊗ exp(w_k)`: forward,
+/// `U_0 = initial`, `w = Δ` and `out_k = U_k`; inverse, `out_k = S_k^{-1} ⊗ initial` is the
+/// word reversal of `U_k` with `U_0 = rev(initial)` and `w = -Δ` (reversal turns the left
+/// products of the inverse into right products), so its cotangents are reversed too.
 #[allow(clippy::too_many_arguments)]
 pub fn signature_backprop(
     grads: &[f64],
@@ -86,12 +94,12 @@ pub fn signature_backprop(
     batch: usize,
     len: usize,
     spec: &PathSpec,
-    depth: usize,
-    inverse: bool,
-    scalar_term: bool,
+    initial: Option<&[f64]>,
+    opts: &SigOptions,
     progress: &Progress,
 ) -> Result<Vec<f64>> {
     let d = spec.d;
+    let depth = opts.depth;
     super::check_dims(d, depth)?;
     spec.check(batch)?;
     let de = spec.d_out();
@@ -104,41 +112,84 @@ pub fn signature_backprop(
     }
     let lay = Layout::new(de, depth);
     let full = lay.full_len();
-    let width = if scalar_term { full } else { full - 1 };
-    if grads.len() != batch * width {
+    let width = if opts.scalar_term { full } else { full - 1 };
+    let rows = n_rows(spec, len, opts.stream);
+    if grads.len() != batch * rows * width {
         return Err(Error::invalid(
             "grad",
-            format!("expected {} values, got {}", batch * width, grads.len()),
+            format!(
+                "expected {} values, got {}",
+                batch * rows * width,
+                grads.len()
+            ),
         ));
+    }
+    if let Some(init) = initial {
+        if init.len() != full && init.len() != batch * full {
+            return Err(Error::invalid(
+                "initial",
+                format!(
+                    "expected {} or {} values, got {}",
+                    full,
+                    batch * full,
+                    init.len()
+                ),
+            ));
+        }
     }
     let perm = lay.reversal_perm();
     let mut out = vec![0.0; batch * len * d];
     if len * d == 0 {
         return Ok(out);
     }
+    // Cotangent of `U_k` from row `k` of the output, added into `g`.
+    let add_row = |row: &[f64], g: &mut [f64]| {
+        let skip = full - width;
+        if opts.inverse {
+            for (i, &p) in perm.iter().enumerate().skip(skip) {
+                g[p as usize] += row[i - skip];
+            }
+        } else {
+            for (o, &v) in g[skip..].iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+    };
     out.par_chunks_mut(len * d)
         .enumerate()
         .try_for_each(|(b, dst)| -> Result<()> {
             progress.checkpoint()?;
             let raw = &paths[b * len * d..(b + 1) * len * d];
             let mut pts = Vec::new();
-            spec.points(raw, b, &mut pts);
-            let n_pts = pts.len() / de;
-            if inverse {
-                let rev: Vec<f64> = pts.chunks_exact(de).rev().flatten().copied().collect();
-                pts = rev;
-            }
-            let incs: Vec<f64> = (1..n_pts)
-                .flat_map(|i| (0..de).map(move |c| (i, c)))
-                .map(|(i, c)| pts[i * de + c] - pts[(i - 1) * de + c])
-                .collect();
+            let mut incs = Vec::new();
+            spec.increments(raw, b, opts.inverse, &mut pts, &mut incs);
+            let n_seg = incs.len() / de;
+            let n_pts = spec.n_points(len);
             let mut buf = vec![0.0; scratch_len(&lay)];
-            // r = rev(S_t), evolved forward to t = n then backward.
-            let mut r = lay.identity();
+            // r = rev(U_t), evolved forward to t = n then backward.
+            let mut r = match initial {
+                None => lay.identity(),
+                Some(init) => {
+                    let x = if init.len() == full {
+                        init
+                    } else {
+                        &init[b * full..(b + 1) * full]
+                    };
+                    if opts.inverse {
+                        x.to_vec()
+                    } else {
+                        let mut r = vec![0.0; full];
+                        permute(x, &perm, &mut r);
+                        r
+                    }
+                }
+            };
             run_segments(&lay, &mut r, &incs, &mut buf);
+            let gb = &grads[b * rows * width..(b + 1) * rows * width];
             let mut g = vec![0.0; full];
-            g[full - width..].copy_from_slice(&grads[b * width..(b + 1) * width]);
-            g[0] = 0.0;
+            if !opts.stream {
+                add_row(gb, &mut g);
+            }
             let (mut s, mut e, mut g_prev, mut g_e) = (
                 vec![0.0; full],
                 vec![0.0; full],
@@ -147,7 +198,10 @@ pub fn signature_backprop(
             );
             let mut g_inc = vec![0.0; incs.len()];
             let mut neg = vec![0.0; de];
-            for t in (0..n_pts.saturating_sub(1)).rev() {
+            for t in (0..n_seg).rev() {
+                if opts.stream {
+                    add_row(&gb[t * width..(t + 1) * width], &mut g);
+                }
                 let z = &incs[t * de..(t + 1) * de];
                 neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
                 run_segments(&lay, &mut r, &neg, &mut buf);
@@ -157,18 +211,15 @@ pub fn signature_backprop(
                 exp_back(&lay, z, &e, &mut g_e, &mut g_inc[t * de..(t + 1) * de]);
                 std::mem::swap(&mut g, &mut g_prev);
             }
-            // Points: ∂L/∂P_i = ∂L/∂Δ_{i-1} - ∂L/∂Δ_i.
+            // Points: ∂L/∂P_i = ∂L/∂Δ_{i-1} - ∂L/∂Δ_i, with Δ = ±w.
+            let sign = if opts.inverse { -1.0 } else { 1.0 };
             let mut g_pts = vec![0.0; n_pts * de];
-            for t in 0..n_pts.saturating_sub(1) {
+            for t in 0..n_seg {
                 for c in 0..de {
-                    let v = g_inc[t * de + c];
+                    let v = sign * g_inc[t * de + c];
                     g_pts[(t + 1) * de + c] += v;
                     g_pts[t * de + c] -= v;
                 }
-            }
-            if inverse {
-                let rev: Vec<f64> = g_pts.chunks_exact(de).rev().flatten().copied().collect();
-                g_pts = rev;
             }
             spec.points_adjoint(&g_pts, len, dst);
             progress.advance(1);
@@ -179,7 +230,7 @@ pub fn signature_backprop(
 
 #[cfg(test)]
 mod tests {
-    use super::super::signature::{signature, SigOptions};
+    use super::super::signature::signature;
     use super::*;
 
     #[test]
@@ -195,8 +246,7 @@ mod tests {
         };
         let s0 = signature(&p, 1, len, &spec, None, &opts, &Progress::new()).unwrap();
         let w: Vec<f64> = (0..s0.len()).map(|i| (i as f64 * 0.3).cos()).collect();
-        let g = signature_backprop(&w, &p, 1, len, &spec, depth, false, false, &Progress::new())
-            .unwrap();
+        let g = signature_backprop(&w, &p, 1, len, &spec, None, &opts, &Progress::new()).unwrap();
         let f = |q: &[f64]| -> f64 {
             let s = signature(q, 1, len, &spec, None, &opts, &Progress::new()).unwrap();
             s.iter().zip(&w).map(|(a, b)| a * b).sum()
@@ -212,6 +262,44 @@ mod tests {
                 "{i}: {fd} vs {}",
                 g[i]
             );
+        }
+    }
+
+    #[test]
+    fn stream_with_initial_matches_finite_differences() {
+        let (d, depth, len) = (2, 3, 4);
+        let p: Vec<f64> = (0..len * d).map(|i| (i as f64 * 0.9).cos()).collect();
+        let spec = PathSpec::plain(d);
+        let lay = Layout::new(d, depth);
+        let init: Vec<f64> = (0..lay.full_len())
+            .map(|i| if i == 0 { 0.8 } else { (i as f64 * 0.4).sin() })
+            .collect();
+        for inverse in [false, true] {
+            let opts = SigOptions {
+                depth,
+                stream: true,
+                inverse,
+                scalar_term: true,
+            };
+            let sig = |q: &[f64]| {
+                signature(q, 1, len, &spec, Some(&init), &opts, &Progress::new()).unwrap()
+            };
+            let w: Vec<f64> = (0..sig(&p).len()).map(|i| (i as f64 * 0.7).sin()).collect();
+            let g = signature_backprop(&w, &p, 1, len, &spec, Some(&init), &opts, &Progress::new())
+                .unwrap();
+            let f = |q: &[f64]| -> f64 { sig(q).iter().zip(&w).map(|(a, b)| a * b).sum() };
+            for i in 0..p.len() {
+                let h = 1e-6;
+                let (mut a, mut b) = (p.clone(), p.clone());
+                a[i] += h;
+                b[i] -= h;
+                let fd = (f(&a) - f(&b)) / (2.0 * h);
+                assert!(
+                    (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "inverse {inverse}, {i}: {fd} vs {}",
+                    g[i]
+                );
+            }
         }
     }
 }
