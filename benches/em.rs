@@ -1,32 +1,13 @@
 //! Criterion benchmarks of the Euler–Maruyama ensemble kernel (`cargo bench -p srnn-core --bench em`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ndarray::{Array1, Array2};
-use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
+#[path = "em_network.rs"]
+mod em_network;
+
+use em_network::network;
+use srnn_core::model::Activation;
 use srnn_core::progress::Progress;
 use srnn_core::simulation::{simulate, Input, Record, Settings, Start};
-
-fn network(n: usize, activation: Activation, sigma: f64) -> Srnn {
-    // A fixed pseudo-random W scaled to spectral radius ~1 (no RNG crate needed).
-    let w = Array2::from_shape_fn((n, n), |(i, j)| {
-        let x = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5;
-        x * 3.4 / (n as f64).sqrt()
-    });
-    Srnn::new(
-        w,
-        Array2::from_elem((n, 1), 0.5),
-        Array1::zeros(n),
-        Gamma::Scalar(1.0),
-        Noise::Additive(Array1::from_elem(n, sigma)),
-        activation,
-        Readout {
-            matrix: Some(Array2::from_elem((1, n), 1.0 / n as f64)),
-            bias: Array1::zeros(1),
-            activation: Activation::Identity,
-        },
-    )
-    .unwrap()
-}
 
 fn ensemble(c: &mut Criterion) {
     let mut group = c.benchmark_group("em_ensemble");
@@ -38,7 +19,7 @@ fn ensemble(c: &mut Criterion) {
         (64, Activation::Identity, 0.0, "linear_noiseless"),
         (16, Activation::Tanh, 0.2, "tanh_noise_n16"),
     ] {
-        let model = network(n, act, sigma);
+        let model = network(n, act, sigma, true);
         let mut settings = Settings::new(0.01, steps, paths);
         settings.record = Record::FinalReadout;
         let mut out = vec![0.0f64; paths];

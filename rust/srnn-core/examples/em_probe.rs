@@ -1,8 +1,11 @@
 //! Single-thread timing probe of the EM kernel on the SPEC §8 workload shape
 //! (`RAYON_NUM_THREADS=1 cargo run --release -p srnn-core --example em_probe`).
 
-use ndarray::{Array1, Array2};
-use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
+#[path = "../../../benches/em_network.rs"]
+mod em_network;
+
+use em_network::network;
+use srnn_core::model::Activation;
 use srnn_core::progress::Progress;
 use srnn_core::simulation::{simulate, Input, Record, Settings, Start};
 
@@ -17,27 +20,6 @@ fn cpu_seconds() -> f64 {
         .collect();
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     ticks / 100.0
-}
-
-fn network(n: usize, activation: Activation, sigma: f64, readout: bool) -> Srnn {
-    let w = Array2::from_shape_fn((n, n), |(i, j)| {
-        let x = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5;
-        x * 3.4 / (n as f64).sqrt()
-    });
-    Srnn::new(
-        w,
-        Array2::from_elem((n, 1), 0.5),
-        Array1::zeros(n),
-        Gamma::Scalar(1.0),
-        Noise::Additive(Array1::from_elem(n, sigma)),
-        activation,
-        Readout {
-            matrix: readout.then(|| Array2::from_elem((1, n), 1.0 / n as f64)),
-            bias: Array1::zeros(if readout { 1 } else { n }),
-            activation: Activation::Identity,
-        },
-    )
-    .unwrap()
 }
 
 fn main() {

@@ -6,7 +6,7 @@
 //! `Σ(h) = diag(σ_add + σ_mult ⊙ h)` the pathwise Jacobian of a step also carries
 //! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
 
-use super::ensemble::{check_settings, readout, readout_gradient, reduce_blocks};
+use super::ensemble::{check_settings, kernel_from_blocks, readout, readout_gradient};
 use super::ensemble::{stationary_run, Moments};
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Gamma, Noise, Srnn};
@@ -470,17 +470,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         progress.advance(rows as u64);
         Ok((k, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, 3 * l * p * m, block, |acc, part| {
-        acc.0.merge(&part.0);
-        acc.1.merge(&part.1);
-    })?;
-    Ok(Kernel::from_moments(
-        1,
-        s.lags(),
-        vec![l, p, m],
-        &k,
-        Some(&mean),
-    ))
+    kernel_from_blocks(s, progress, 1, vec![l, p, m], block)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::EnsembleSettings;
+use super::{EnsembleSettings, Kernel};
 use crate::model::Srnn;
 use crate::progress::Progress;
 use crate::simulation::{simulate, Input, Record, Settings, Start};
@@ -98,6 +98,29 @@ impl Moments {
             })
             .collect()
     }
+}
+
+/// A kernel of `order` and `shape` from blocks that each return the moments of their
+/// paths' kernel values and of their readouts `y_N`.
+pub(crate) fn kernel_from_blocks(
+    s: &EnsembleSettings,
+    progress: &Progress,
+    order: usize,
+    shape: Vec<usize>,
+    block: impl Fn(usize, usize) -> Result<(Moments, Moments)> + Sync,
+) -> Result<Kernel> {
+    let size: usize = shape.iter().product();
+    let (k, mean) = reduce_blocks(s, progress, 3 * size, block, |acc, part| {
+        acc.0.merge(&part.0);
+        acc.1.merge(&part.1);
+    })?;
+    Ok(Kernel::from_moments(
+        order,
+        s.lags(),
+        shape,
+        &k,
+        Some(&mean),
+    ))
 }
 
 /// Runs `block(first, rows)` for every block of paths (positions relative to
@@ -200,17 +223,7 @@ pub(crate) fn stationary_start(
     first: usize,
     rows: usize,
 ) -> Result<Vec<f64>> {
-    let settings = block_settings(s, first, rows, 0, s.burn_in_steps, Record::FinalState);
-    let mut out = vec![0.0; rows * model.n()];
-    simulate(
-        model,
-        Input::Zero,
-        Start::Zero,
-        &settings,
-        &mut out,
-        &Progress::new(),
-    )?;
-    Ok(out)
+    stationary_run(model, s, first, rows, 0, Record::FinalState)
 }
 
 /// Burn-in then `n_steps` unperturbed main steps of a block, in one run: exactly

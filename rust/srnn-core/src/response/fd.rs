@@ -3,7 +3,7 @@
 //! noise. Central differences for the first order, the four-point mixed difference for the
 //! second. Costly (a re-run per lag, channel and sign) but assumption-free: the reference.
 
-use super::ensemble::{check_settings, reduce_blocks, run_from, stationary_start, Moments};
+use super::ensemble::{check_settings, kernel_from_blocks, run_from, stationary_start, Moments};
 use super::{EnsembleSettings, Kernel};
 use crate::model::Srnn;
 use crate::progress::Progress;
@@ -40,6 +40,24 @@ fn final_readouts(
     )
 }
 
+/// The block's stationary starts and the moments of its unkicked `y_N` (input `u`, zeros).
+fn unkicked(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    first: usize,
+    rows: usize,
+    u: &[f64],
+) -> Result<(Vec<f64>, Moments)> {
+    let p = model.p();
+    let h0 = stationary_start(model, s, first, rows)?;
+    let base = final_readouts(model, s, first, &h0, u)?;
+    let mut mean = Moments::new(p);
+    for b in 0..rows {
+        mean.push(&base[b * p..(b + 1) * p]);
+    }
+    Ok((h0, mean))
+}
+
 /// First-order kernel `(L, p, m)` by central differences with kick size `eps`.
 pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) -> Result<Kernel> {
     check_settings(model, s)?;
@@ -48,13 +66,8 @@ pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
     let n_steps = l;
     progress.add_total((s.n_paths * l * m) as u64);
     let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
-        let h0 = stationary_start(model, s, first, rows)?;
         let mut u = vec![0.0; n_steps * m];
-        let base = final_readouts(model, s, first, &h0, &u)?;
-        let mut mean = Moments::new(p);
-        for b in 0..rows {
-            mean.push(&base[b * p..(b + 1) * p]);
-        }
+        let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * l * p * m];
         for i in 0..l {
             progress.checkpoint()?;
@@ -80,17 +93,7 @@ pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((k, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, 3 * l * p * m, block, |acc, part| {
-        acc.0.merge(&part.0);
-        acc.1.merge(&part.1);
-    })?;
-    Ok(Kernel::from_moments(
-        1,
-        s.lags(),
-        vec![l, p, m],
-        &k,
-        Some(&mean),
-    ))
+    kernel_from_blocks(s, progress, 1, vec![l, p, m], block)
 }
 
 /// Second-order kernel `(L, L, p, m, m)` by mixed four-point differences with kick size
@@ -107,13 +110,8 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         (((i1 * l + i2) * p + o) * m + k) * m + q
     };
     let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
-        let h0 = stationary_start(model, s, first, rows)?;
         let mut u = vec![0.0; n_steps * m];
-        let base = final_readouts(model, s, first, &h0, &u)?;
-        let mut mean = Moments::new(p);
-        for b in 0..rows {
-            mean.push(&base[b * p..(b + 1) * p]);
-        }
+        let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * size];
         let kick = eps / s.dt;
         for i1 in 0..l {
@@ -155,15 +153,5 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((kk, mean))
     };
-    let (k, mean) = reduce_blocks(s, progress, 3 * size, block, |acc, part| {
-        acc.0.merge(&part.0);
-        acc.1.merge(&part.1);
-    })?;
-    Ok(Kernel::from_moments(
-        2,
-        s.lags(),
-        vec![l, l, p, m, m],
-        &k,
-        Some(&mean),
-    ))
+    kernel_from_blocks(s, progress, 2, vec![l, l, p, m, m], block)
 }
