@@ -6,8 +6,13 @@
 //! general-purpose GEMM (with its own packing and size heuristics) does not promise.
 
 use super::Real;
+use crate::vmath::{simd_level, SimdLevel};
 
 /// `wt` is `(k, width)` row-major; `width` is a multiple of 8; `out` rows have stride `width`.
+///
+/// The product runs in a function of its own (not inlined into the caller's kernel): inlined
+/// into the large step kernels, LLVM sometimes left the register tiles' accumulators on the
+/// stack (a load and a store per multiply-add, half the speed); on its own it never does.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn rows_times<R: Real, const FMA: bool>(
@@ -21,6 +26,83 @@ pub fn rows_times<R: Real, const FMA: bool>(
     out: &mut [R],
 ) {
     debug_assert!(width.is_multiple_of(8));
+    if !FMA {
+        return rows_times_in_place::<R, false>(rows, k, x, x_stride, wt, width, bias, out);
+    }
+    match simd_level() {
+        // SAFETY: the level was detected on this CPU at run time.
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => unsafe {
+            rows_times_avx512(rows, k, x, x_stride, wt, width, bias, out)
+        },
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx2 => unsafe { rows_times_avx2(rows, k, x, x_stride, wt, width, bias, out) },
+        _ => rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn rows_times_avx512<R: Real>(
+    rows: usize,
+    k: usize,
+    x: &[R],
+    x_stride: usize,
+    wt: &[R],
+    width: usize,
+    bias: Option<&[R]>,
+    out: &mut [R],
+) {
+    if width.is_multiple_of(32) {
+        if let (Some(xf), Some(wf), Some(of)) = (R::as_f64s(x), R::as_f64s(wt), R::as_f64s_mut(out))
+        {
+            let product = avx512::Product {
+                k,
+                x: xf,
+                x_stride,
+                wt: wf,
+                width,
+                bias: bias.and_then(R::as_f64s),
+            };
+            // SAFETY: this function only runs on CPUs with AVX-512.
+            unsafe { avx512::rows_times(&product, rows, of) };
+            return;
+        }
+    }
+    rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn rows_times_avx2<R: Real>(
+    rows: usize,
+    k: usize,
+    x: &[R],
+    x_stride: usize,
+    wt: &[R],
+    width: usize,
+    bias: Option<&[R]>,
+    out: &mut [R],
+) {
+    rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn rows_times_in_place<R: Real, const FMA: bool>(
+    rows: usize,
+    k: usize,
+    x: &[R],
+    x_stride: usize,
+    wt: &[R],
+    width: usize,
+    bias: Option<&[R]>,
+    out: &mut [R],
+) {
     if width.is_multiple_of(32) {
         by_column_chunks::<R, FMA, 32>(rows, k, x, x_stride, wt, width, bias, out)
     } else if width.is_multiple_of(16) {
@@ -97,9 +179,155 @@ fn tile<R: Real, const FMA: bool, const OC: usize, const PT: usize>(
     }
 }
 
+/// The `f64` product with 32-column chunks in AVX-512 intrinsics. Same operations in the same
+/// order as the portable tiles (bias, then `j` ascending, fused), so the same bits; written
+/// by hand because LLVM does not reliably keep a 6 × 32 tile of the portable code in
+/// registers.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    pub struct Product<'a> {
+        pub k: usize,
+        pub x: &'a [f64],
+        pub x_stride: usize,
+        pub wt: &'a [f64],
+        pub width: usize,
+        pub bias: Option<&'a [f64]>,
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn rows_times(p: &Product<'_>, rows: usize, out: &mut [f64]) {
+        if rows == 0 {
+            return;
+        }
+        // Every access below stays inside these bounds.
+        assert!(p.width.is_multiple_of(32));
+        assert!(p.x.len() >= (rows - 1) * p.x_stride + p.k && p.k <= p.x_stride);
+        assert!(p.wt.len() >= p.k * p.width);
+        assert!(out.len() >= rows * p.width);
+        assert!(p.bias.is_none_or(|b| b.len() >= p.width));
+        let mut row = 0;
+        while row + 6 <= rows {
+            for col in (0..p.width).step_by(32) {
+                unsafe { tile6(p, row, col, out) };
+            }
+            row += 6;
+        }
+        while row + 4 <= rows {
+            for col in (0..p.width).step_by(32) {
+                unsafe { tile4(p, row, col, out) };
+            }
+            row += 4;
+        }
+        while row < rows {
+            for col in (0..p.width).step_by(32) {
+                unsafe { tile1(p, row, col, out) };
+            }
+            row += 1;
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn init(p: &Product<'_>, col: usize) -> [__m512d; 4] {
+        match p.bias {
+            Some(b) => {
+                let b = unsafe { b.as_ptr().add(col) };
+                unsafe {
+                    [
+                        _mm512_loadu_pd(b),
+                        _mm512_loadu_pd(b.add(8)),
+                        _mm512_loadu_pd(b.add(16)),
+                        _mm512_loadu_pd(b.add(24)),
+                    ]
+                }
+            }
+            None => [_mm512_setzero_pd(); 4],
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn store(out: &mut [f64], at: usize, acc: [__m512d; 4]) {
+        let o = unsafe { out.as_mut_ptr().add(at) };
+        unsafe {
+            _mm512_storeu_pd(o, acc[0]);
+            _mm512_storeu_pd(o.add(8), acc[1]);
+            _mm512_storeu_pd(o.add(16), acc[2]);
+            _mm512_storeu_pd(o.add(24), acc[3]);
+        }
+    }
+
+    macro_rules! tile {
+        ($name:ident, $($r:literal => $a:ident),+) => {
+            #[target_feature(enable = "avx512f")]
+            #[inline]
+            unsafe fn $name(p: &Product<'_>, row0: usize, col: usize, out: &mut [f64]) {
+                $(let mut $a = unsafe { init(p, col) };)+
+                let w = unsafe { p.wt.as_ptr().add(col) };
+                let x = unsafe { p.x.as_ptr().add(row0 * p.x_stride) };
+                for j in 0..p.k {
+                    let wj = unsafe { w.add(j * p.width) };
+                    let w4 = unsafe {
+                        [
+                            _mm512_loadu_pd(wj),
+                            _mm512_loadu_pd(wj.add(8)),
+                            _mm512_loadu_pd(wj.add(16)),
+                            _mm512_loadu_pd(wj.add(24)),
+                        ]
+                    };
+                    $(
+                        let v = _mm512_set1_pd(unsafe { *x.add($r * p.x_stride + j) });
+                        $a[0] = _mm512_fmadd_pd(v, w4[0], $a[0]);
+                        $a[1] = _mm512_fmadd_pd(v, w4[1], $a[1]);
+                        $a[2] = _mm512_fmadd_pd(v, w4[2], $a[2]);
+                        $a[3] = _mm512_fmadd_pd(v, w4[3], $a[3]);
+                    )+
+                }
+                $(unsafe { store(out, (row0 + $r) * p.width + col, $a) };)+
+            }
+        };
+    }
+
+    tile!(tile6, 0 => a0, 1 => a1, 2 => a2, 3 => a3, 4 => a4, 5 => a5);
+    tile!(tile4, 0 => a0, 1 => a1, 2 => a2, 3 => a3);
+    tile!(tile1, 0 => a0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dispatched_product_has_the_bits_of_the_portable_tiles() {
+        for &(rows, k, width) in &[
+            (1usize, 64usize, 32usize),
+            (16, 64, 64),
+            (11, 7, 96),
+            (17, 33, 32),
+        ] {
+            let x: Vec<f64> = (0..rows * (k + 3))
+                .map(|i| (i as f64 * 0.37).sin())
+                .collect();
+            let wt: Vec<f64> = (0..k * width).map(|i| (i as f64 * 0.11).cos()).collect();
+            let bias: Vec<f64> = (0..width).map(|i| (i as f64 * 0.7).sin()).collect();
+            for b in [None, Some(&bias[..])] {
+                let mut fast = vec![f64::NAN; rows * width];
+                let mut portable = vec![f64::NAN; rows * width];
+                rows_times::<f64, true>(rows, k, &x, k + 3, &wt, width, b, &mut fast);
+                rows_times_in_place::<f64, true>(rows, k, &x, k + 3, &wt, width, b, &mut portable);
+                assert_eq!(
+                    fast.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "rows {rows}, k {k}, width {width}, bias {}",
+                    b.is_some()
+                );
+            }
+        }
+    }
 
     #[test]
     fn matches_naive_product_for_every_tile_shape() {
@@ -107,6 +335,7 @@ mod tests {
             (1usize, 3usize, 8usize),
             (5, 7, 16),
             (9, 64, 64),
+            (16, 5, 96),
             (6, 2, 40),
         ] {
             let x: Vec<f64> = (0..rows * (k + 1))

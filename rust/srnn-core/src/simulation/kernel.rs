@@ -123,7 +123,7 @@ fn block_impl<R: Real, const FMA: bool>(
     let first_path = s.first_path + job.first as u64;
 
     for step in 0..s.burn_in_steps {
-        advance::<R, FMA>(p, job, ws, Stream::BurnIn, step, None)?;
+        advance::<R, FMA>(p, job, ws, Stream::BurnIn, step, None, None)?;
         if (step + 1) % CHECK_EVERY == 0 {
             progress.advance((rows * CHECK_EVERY) as u64);
             progress.checkpoint()?;
@@ -132,13 +132,23 @@ fn block_impl<R: Real, const FMA: bool>(
     progress.advance((rows * (s.burn_in_steps % CHECK_EVERY)) as u64);
 
     let n_records = s.n_records();
-    if !s.record.is_final() {
+    let slopes = s.record == Record::SlopesThenFinalState;
+    let every_step = !s.record.is_final() && !slopes;
+    if every_step {
         record::<R, FMA>(p, ws, rows, s.record, out, n_records, 0, first_path, 0)?;
     }
     for step in 0..s.n_steps {
-        advance::<R, FMA>(p, job, ws, Stream::Main, step, Some(step))?;
+        let slope_out = if slopes {
+            Some(SlopeRecord {
+                out: &mut *out,
+                n_records,
+            })
+        } else {
+            None
+        };
+        advance::<R, FMA>(p, job, ws, Stream::Main, step, Some(step), slope_out)?;
         let done = step + 1;
-        if !s.record.is_final() && done % s.stride == 0 {
+        if every_step && done % s.stride == 0 {
             record::<R, FMA>(
                 p,
                 ws,
@@ -160,7 +170,18 @@ fn block_impl<R: Real, const FMA: bool>(
     if s.record.is_final() {
         record::<R, FMA>(p, ws, rows, s.record, out, 1, 0, first_path, s.n_steps)?;
     }
+    if slopes {
+        record::<R, FMA>(
+            p, ws, rows, s.record, out, n_records, s.n_steps, first_path, s.n_steps,
+        )?;
+    }
     Ok(())
+}
+
+/// Where a step writes its slopes: record `step` of each path in `out`.
+struct SlopeRecord<'a, R> {
+    out: &'a mut [R],
+    n_records: usize,
 }
 
 /// One Euler–Maruyama step of the block. `input_step` is `None` during burn-in (`u = 0`).
@@ -172,6 +193,7 @@ fn advance<R: Real, const FMA: bool>(
     stream: Stream,
     step: usize,
     input_step: Option<usize>,
+    slopes: Option<SlopeRecord<'_, R>>,
 ) -> Result<()> {
     let s = job.settings;
     let (rows, n, width, m) = (job.rows, p.n, p.width, p.m);
@@ -196,6 +218,13 @@ fn advance<R: Real, const FMA: bool>(
 
     rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
     p.activation.apply_slice::<R, FMA>(drift);
+    if let Some(rec) = slopes {
+        for b in 0..rows {
+            let dst = (b * rec.n_records + step) * n;
+            p.activation
+                .slopes_from_values(&drift[b * width..b * width + n], &mut rec.out[dst..dst + n]);
+        }
+    }
 
     // The input term C u of each row: `cu` shared, `scratch` per path, or zeros.
     let input_rows = match (input_step, &job.input) {

@@ -6,9 +6,9 @@
 //! the output of a path is the same bits whatever the block size, thread count or the range
 //! of paths computed in one call.
 
-mod gemm;
+pub(crate) mod gemm;
 mod kernel;
-mod prepared;
+pub(crate) mod prepared;
 mod real;
 
 use rayon::prelude::*;
@@ -27,6 +27,10 @@ pub enum Record {
     Readout,
     FinalState,
     FinalReadout,
+    /// The activation slope `a′(W h_k + b)` of every main step `k = 0..n_steps` (taken from
+    /// the activated values, so no second activation is computed), then the final state:
+    /// all the adjoint sweep reads. Needs `stride = 1`.
+    SlopesThenFinalState,
 }
 
 impl Record {
@@ -35,7 +39,10 @@ impl Record {
     }
 
     pub fn is_state(self) -> bool {
-        matches!(self, Record::State | Record::FinalState)
+        matches!(
+            self,
+            Record::State | Record::FinalState | Record::SlopesThenFinalState
+        )
     }
 }
 
@@ -131,6 +138,12 @@ fn check<R>(
         return Err(Error::invalid(
             "stride",
             "expected a positive integer, got 0",
+        ));
+    }
+    if s.record == Record::SlopesThenFinalState && s.stride != 1 {
+        return Err(Error::invalid(
+            "stride",
+            "recording slopes needs every step (stride 1)",
         ));
     }
     if s.block_size == 0 {

@@ -33,6 +33,16 @@ pub trait Real:
     fn zero_if_finite(self) -> Self {
         self - self
     }
+    /// The slice as `f64`s when `Self` is `f64`: lets kernels take a hand-vectorised path
+    /// for that type without `unsafe` casts.
+    #[inline(always)]
+    fn as_f64s(_: &[Self]) -> Option<&[f64]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f64s_mut(_: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
 }
 
 impl Real for f64 {
@@ -58,6 +68,14 @@ impl Real for f64 {
     #[inline(always)]
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {
         crate::vmath::madd::<FMA>(a, b, c)
+    }
+    #[inline(always)]
+    fn as_f64s(v: &[Self]) -> Option<&[f64]> {
+        Some(v)
+    }
+    #[inline(always)]
+    fn as_f64s_mut(v: &mut [Self]) -> Option<&mut [f64]> {
+        Some(v)
     }
 }
 
