@@ -55,7 +55,7 @@ unsafe fn rows_times_avx512<R: Real>(
     bias: Option<&[R]>,
     out: &mut [R],
 ) {
-    if width.is_multiple_of(32) {
+    {
         if let (Some(xf), Some(wf), Some(of)) = (R::as_f64s(x), R::as_f64s(wt), R::as_f64s_mut(out))
         {
             let product = avx512::Product {
@@ -179,7 +179,7 @@ fn tile<R: Real, const FMA: bool, const OC: usize, const PT: usize>(
     }
 }
 
-/// The `f64` product with 32-column chunks in AVX-512 intrinsics. Same operations in the same
+/// The `f64` product in AVX-512 intrinsics. Same operations in the same
 /// order as the portable tiles (bias, then `j` ascending, fused), so the same bits; written
 /// by hand because LLVM does not reliably keep a 6 × 32 tile of the portable code in
 /// registers.
@@ -204,31 +204,72 @@ mod avx512 {
             return;
         }
         // Every access below stays inside these bounds.
-        assert!(p.width.is_multiple_of(32));
+        assert!(p.width.is_multiple_of(8));
         assert!(p.x.len() >= (rows - 1) * p.x_stride + p.k && p.k <= p.x_stride);
         assert!(p.wt.len() >= p.k * p.width);
         assert!(out.len() >= rows * p.width);
         assert!(p.bias.is_none_or(|b| b.len() >= p.width));
+        let wide = p.width / 32 * 32;
         let mut row = 0;
-        while row + 6 <= rows {
-            for col in (0..p.width).step_by(32) {
+        // Eight rows left go as two tiles of four, not six and two single rows.
+        while row + 6 <= rows && rows - row != 8 {
+            for col in (0..wide).step_by(32) {
                 unsafe { tile6(p, row, col, out) };
             }
             row += 6;
         }
         while row + 4 <= rows {
-            for col in (0..p.width).step_by(32) {
+            for col in (0..wide).step_by(32) {
                 unsafe { tile4(p, row, col, out) };
             }
             row += 4;
         }
         while row < rows {
-            for col in (0..p.width).step_by(32) {
+            for col in (0..wide).step_by(32) {
                 unsafe { tile1(p, row, col, out) };
             }
             row += 1;
         }
+        // Narrow columns (a readout, `λ C`): eight rows at a time, so that eight independent
+        // accumulators hide the latency of the multiply-adds.
+        for col in (wide..p.width).step_by(8) {
+            let mut row = 0;
+            while row + 8 <= rows {
+                unsafe { narrow8(p, row, col, out) };
+                row += 8;
+            }
+            while row < rows {
+                unsafe { narrow1(p, row, col, out) };
+                row += 1;
+            }
+        }
     }
+
+    macro_rules! narrow {
+        ($name:ident, $($r:literal => $a:ident),+) => {
+            #[target_feature(enable = "avx512f")]
+            #[inline]
+            unsafe fn $name(p: &Product<'_>, row0: usize, col: usize, out: &mut [f64]) {
+                $(let mut $a = match p.bias {
+                    Some(b) => unsafe { _mm512_loadu_pd(b.as_ptr().add(col)) },
+                    None => _mm512_setzero_pd(),
+                };)+
+                let w = unsafe { p.wt.as_ptr().add(col) };
+                let x = unsafe { p.x.as_ptr().add(row0 * p.x_stride) };
+                for j in 0..p.k {
+                    let wj = unsafe { _mm512_loadu_pd(w.add(j * p.width)) };
+                    $(
+                        let v = _mm512_set1_pd(unsafe { *x.add($r * p.x_stride + j) });
+                        $a = _mm512_fmadd_pd(v, wj, $a);
+                    )+
+                }
+                $(unsafe { _mm512_storeu_pd(out.as_mut_ptr().add((row0 + $r) * p.width + col), $a) };)+
+            }
+        };
+    }
+
+    narrow!(narrow8, 0 => a0, 1 => a1, 2 => a2, 3 => a3, 4 => a4, 5 => a5, 6 => a6, 7 => a7);
+    narrow!(narrow1, 0 => a0);
 
     #[target_feature(enable = "avx512f")]
     #[inline]
@@ -307,7 +348,8 @@ mod tests {
             (1usize, 64usize, 32usize),
             (16, 64, 64),
             (11, 7, 96),
-            (17, 33, 32),
+            (17, 33, 40),
+            (32, 64, 8),
         ] {
             let x: Vec<f64> = (0..rows * (k + 3))
                 .map(|i| (i as f64 * 0.37).sin())
