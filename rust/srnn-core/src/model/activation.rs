@@ -173,16 +173,18 @@ impl Activation {
 mod tests {
     use super::*;
 
+    const ALL: [Activation; 5] = [
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Softplus,
+        Activation::Identity,
+        Activation::Relu,
+    ];
+
     #[test]
     fn derivatives_match_finite_differences() {
         let h = 1e-5;
-        for act in [
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Softplus,
-            Activation::Identity,
-            Activation::Relu,
-        ] {
+        for act in ALL {
             for &x in &[-3.0, -0.7, 0.3, 1.1, 4.0] {
                 let d1 = (act.value::<false>(x + h) - act.value::<false>(x - h)) / (2.0 * h);
                 let d2 = (act.first_derivative::<false>(x + h)
@@ -198,13 +200,7 @@ mod tests {
                 );
             }
         }
-        for act in [
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Softplus,
-            Activation::Identity,
-            Activation::Relu,
-        ] {
+        for act in ALL {
             let xs = [-30.0, -3.0, -0.7, 0.0, 0.3, 1.1, 4.0, 30.0];
             let values: Vec<f64> = xs.iter().map(|&x| act.value::<false>(x)).collect();
             let mut slopes = [f64::NAN; 8];
