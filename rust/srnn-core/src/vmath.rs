@@ -231,8 +231,8 @@ pub fn ln_positive<const FMA: bool>(x: f64) -> f64 {
 /// `vdivpd` blocks it for ~15 cycles per 8 lanes, and the Box–Muller step also needs it for
 /// its square root. A minimax quadratic for 1/d (relative error 1.3e-3), one cubic Newton step
 /// `y += y(e + e²)` (2.2e-9), then the residual correction of the quotient, whose error is the
-/// square of that, below 2^-57. The residuals `1 - d·y` and `f - d·q` must be exact, which
-/// only a fused multiply-add gives, hence the division without FMA.
+/// square of that, below 2^-57. The residuals `1 - d·y` and `f - d·q` need the product
+/// unrounded, which only a fused multiply-add gives, hence the division without FMA.
 #[inline(always)]
 fn div_ln<const FMA: bool>(f: f64, d: f64) -> f64 {
     if !FMA {
