@@ -88,10 +88,10 @@ pub fn normal<const FMA: bool>(
 }
 
 /// Four groups side by side: Box–Muller is a long dependency chain (logarithm, square root,
-/// polynomials) and its loop runs at the latency of about one and a half iterations in the
-/// reorder window; more independent iterations per batch hide more of it (two groups were 8%
-/// faster than one on the EM workload, four are 5-10% faster than two per normal; eight no
-/// better).
+/// polynomials), and more independent chains per batch hide more of its latency. Measured
+/// per normal: two groups 8% faster than one (on the EM workload), four 5-10% faster than two,
+/// eight no better; computing the next batch's Philox between this batch's Box–Muller steps
+/// (software pipelining) gained nothing on top.
 const LANES: usize = 4 * GROUP_CALLS;
 const BATCH: usize = LANES / GROUP_CALLS;
 
