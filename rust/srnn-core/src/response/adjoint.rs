@@ -121,7 +121,7 @@ struct Scratch {
 }
 
 /// The backward sweep of one block. `record` is the forward run's
-/// [`Record::SlopesThenFinalState`] output `(rows, N + 1, n)`; `lam` holds `λ_N` of every
+/// [`Record::SlopesThenFinalState`] output `(N + 1, rows, n)`; `lam` holds `λ_N` of every
 /// path. Adds each path's `λ_{N−i} C` to the moments (`(L, p, m)`).
 #[inline(always)]
 fn sweep<const FMA: bool>(
@@ -171,7 +171,7 @@ fn sweep<const FMA: bool>(
         let j = n_lags - 1 - i;
         let scaled_at = xw - width;
         for b in 0..rows {
-            let slope = &record[(b * (n_lags + 1) + j) * n..][..n];
+            let slope = &record[(j * rows + b) * n..][..n];
             for o in 0..p {
                 let r = b * p + o;
                 let lam = &s.lam[r * width..r * width + n];
@@ -259,7 +259,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         let mut y = vec![0.0; p];
         let mut grad = vec![0.0; p * n];
         for b in 0..rows {
-            let h_n = &record[(b * (l + 1) + l) * n..(b * (l + 1) + l + 1) * n];
+            let h_n = &record[(l * rows + b) * n..(l * rows + b + 1) * n];
             readout_gradient(model, h_n, &mut grad);
             for (o, g) in grad.chunks_exact(n).enumerate() {
                 let at = (b * p + o) * width;

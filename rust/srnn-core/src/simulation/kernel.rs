@@ -139,10 +139,7 @@ fn block_impl<R: Real, const FMA: bool>(
     }
     for step in 0..s.n_steps {
         let slope_out = if slopes {
-            Some(SlopeRecord {
-                out: &mut *out,
-                n_records,
-            })
+            Some(&mut out[step * rows * n..(step + 1) * rows * n])
         } else {
             None
         };
@@ -171,17 +168,12 @@ fn block_impl<R: Real, const FMA: bool>(
         record::<R, FMA>(p, ws, rows, s.record, out, 1, 0, first_path, s.n_steps)?;
     }
     if slopes {
-        record::<R, FMA>(
-            p, ws, rows, s.record, out, n_records, s.n_steps, first_path, s.n_steps,
-        )?;
+        let last = &mut out[s.n_steps * rows * n..(s.n_steps + 1) * rows * n];
+        for (dst, row) in last.chunks_exact_mut(n).zip(ws.h.chunks_exact(width)) {
+            dst.copy_from_slice(&row[..n]);
+        }
     }
     Ok(())
-}
-
-/// Where a step writes its slopes: record `step` of each path in `out`.
-struct SlopeRecord<'a, R> {
-    out: &'a mut [R],
-    n_records: usize,
 }
 
 /// One Euler–Maruyama step of the block. `input_step` is `None` during burn-in (`u = 0`).
@@ -193,7 +185,7 @@ fn advance<R: Real, const FMA: bool>(
     stream: Stream,
     step: usize,
     input_step: Option<usize>,
-    slopes: Option<SlopeRecord<'_, R>>,
+    slopes: Option<&mut [R]>,
 ) -> Result<()> {
     let s = job.settings;
     let (rows, n, width, m) = (job.rows, p.n, p.width, p.m);
@@ -218,11 +210,9 @@ fn advance<R: Real, const FMA: bool>(
 
     rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
     p.activation.apply_slice::<R, FMA>(drift);
-    if let Some(rec) = slopes {
-        for b in 0..rows {
-            let dst = (b * rec.n_records + step) * n;
-            p.activation
-                .slopes_from_values(&drift[b * width..b * width + n], &mut rec.out[dst..dst + n]);
+    if let Some(dst) = slopes {
+        for (row_out, row) in dst.chunks_exact_mut(n).zip(drift.chunks_exact(width)) {
+            p.activation.slopes_from_values(&row[..n], row_out);
         }
     }
 

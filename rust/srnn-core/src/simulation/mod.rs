@@ -29,7 +29,9 @@ pub enum Record {
     FinalReadout,
     /// The activation slope `a′(W h_k + b)` of every main step `k = 0..n_steps` (taken from
     /// the activated values, so no second activation is computed), then the final state:
-    /// all the adjoint sweep reads. Needs `stride = 1`.
+    /// all the adjoint sweep reads. Step-major, `(n_steps + 1, n_paths, n)`, so that the
+    /// sweep's backward walk reads one contiguous run per step (path-major, its 16 strided
+    /// streams defeated the prefetchers). Needs `stride = 1` and one block.
     SlopesThenFinalState,
 }
 
@@ -144,6 +146,12 @@ fn check<R>(
         return Err(Error::invalid(
             "stride",
             "recording slopes needs every step (stride 1)",
+        ));
+    }
+    if s.record == Record::SlopesThenFinalState && s.n_paths > s.block_size {
+        return Err(Error::invalid(
+            "block_size",
+            "recording slopes (step-major) needs all paths in one block",
         ));
     }
     if s.block_size == 0 {
