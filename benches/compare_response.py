@@ -87,11 +87,18 @@ def headline(quick: bool) -> None:
     net, prm = network(n, m, p)
     burn_steps = int(round(burn_in / dt))
     max_lag = (n_lags - 1) * dt
-    repeat = 1 if quick else 3
-    (t_rs, c_rs), k_rs = best_of(lambda: srnn_rs.response_kernels(net, dt=dt, max_lag=max_lag, n_paths=n_paths,
-                                                                  burn_in=burn_in, seed=1), repeat, cpu=True)
-    (t_np, c_np), (v_np, se_np) = best_of(lambda: numpy_adjoint(prm, dt, n_lags, n_paths, burn_steps, 2), repeat,
-                                          cpu=True)
+    repeat = 1 if quick else 5
+    # The contenders take turns, so both see the same phases of a shared machine; srnn_rs runs
+    # after an idle gap in which NumPy's OpenBLAS threads stop spinning (~0.1 s after a call).
+    runs_rs, runs_np = [], []
+    for _ in range(repeat):
+        time.sleep(0.3)
+        runs_rs.append(best_of(lambda: srnn_rs.response_kernels(net, dt=dt, max_lag=max_lag, n_paths=n_paths,
+                                                                 burn_in=burn_in, seed=1), 1, cpu=True))
+        runs_np.append(best_of(lambda: numpy_adjoint(prm, dt, n_lags, n_paths, burn_steps, 2), 1, cpu=True))
+    (t_rs, c_rs), k_rs = min(runs_rs, key=lambda r: r[0])
+    (t_np, c_np), (v_np, se_np) = min(runs_np, key=lambda r: r[0])
+    time.sleep(0.3)
     t_sim, _ = best_of(lambda: net.simulate(None, dt, n_steps=n_lags, n_paths=n_paths, h0="stationary",
                                             burn_in=burn_in, seed=1, record="final"), repeat)
     z = np.abs(k_rs.values - v_np) / (np.hypot(k_rs.stderr, se_np) + 1e-12)
