@@ -8,6 +8,17 @@
 use super::Real;
 use crate::vmath::{simd_level, SimdLevel};
 
+/// The operands of one product: `x` rows of stride `x_stride` (the first `k` entries used),
+/// `wt` `(k, width)` row-major, an optional bias row of `width`.
+pub(crate) struct Operands<'a, R> {
+    pub k: usize,
+    pub x: &'a [R],
+    pub x_stride: usize,
+    pub wt: &'a [R],
+    pub width: usize,
+    pub bias: Option<&'a [R]>,
+}
+
 /// `wt` is `(k, width)` row-major; `width` is a multiple of 8; `out` rows have stride `width`.
 ///
 /// The product runs in a function of its own (not inlined into the caller's kernel): inlined
@@ -26,131 +37,101 @@ pub fn rows_times<R: Real, const FMA: bool>(
     out: &mut [R],
 ) {
     debug_assert!(width.is_multiple_of(8));
+    let ops = Operands {
+        k,
+        x,
+        x_stride,
+        wt,
+        width,
+        bias,
+    };
     if !FMA {
-        return rows_times_in_place::<R, false>(rows, k, x, x_stride, wt, width, bias, out);
+        return portable::<R, false>(&ops, rows, out);
     }
     match simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 => unsafe {
-            rows_times_avx512(rows, k, x, x_stride, wt, width, bias, out)
-        },
+        SimdLevel::Avx512 => unsafe { rows_times_avx512(&ops, rows, out) },
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => unsafe { rows_times_avx2(rows, k, x, x_stride, wt, width, bias, out) },
-        _ => rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out),
+        SimdLevel::Avx2 => unsafe { rows_times_avx2(&ops, rows, out) },
+        _ => portable::<R, true>(&ops, rows, out),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn rows_times_avx512<R: Real>(
-    rows: usize,
-    k: usize,
-    x: &[R],
-    x_stride: usize,
-    wt: &[R],
-    width: usize,
-    bias: Option<&[R]>,
-    out: &mut [R],
-) {
+unsafe fn rows_times_avx512<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
+    if let (Some(x), Some(wt), Some(out)) =
+        (R::as_f64s(ops.x), R::as_f64s(ops.wt), R::as_f64s_mut(out))
     {
-        if let (Some(xf), Some(wf), Some(of)) = (R::as_f64s(x), R::as_f64s(wt), R::as_f64s_mut(out))
-        {
-            let product = avx512::Product {
-                k,
-                x: xf,
-                x_stride,
-                wt: wf,
-                width,
-                bias: bias.and_then(R::as_f64s),
-            };
-            // SAFETY: this function only runs on CPUs with AVX-512.
-            unsafe { avx512::rows_times(&product, rows, of) };
-            return;
-        }
+        let ops = Operands {
+            k: ops.k,
+            x,
+            x_stride: ops.x_stride,
+            wt,
+            width: ops.width,
+            bias: ops.bias.and_then(R::as_f64s),
+        };
+        // SAFETY: this function only runs on CPUs with AVX-512.
+        return unsafe { avx512::rows_times(&ops, rows, out) };
     }
-    rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out)
+    portable::<R, true>(ops, rows, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn rows_times_avx2<R: Real>(
-    rows: usize,
-    k: usize,
-    x: &[R],
-    x_stride: usize,
-    wt: &[R],
-    width: usize,
-    bias: Option<&[R]>,
-    out: &mut [R],
-) {
-    rows_times_in_place::<R, true>(rows, k, x, x_stride, wt, width, bias, out)
+unsafe fn rows_times_avx2<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
+    portable::<R, true>(ops, rows, out)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn rows_times_in_place<R: Real, const FMA: bool>(
-    rows: usize,
-    k: usize,
-    x: &[R],
-    x_stride: usize,
-    wt: &[R],
-    width: usize,
-    bias: Option<&[R]>,
-    out: &mut [R],
-) {
-    if width.is_multiple_of(32) {
-        by_column_chunks::<R, FMA, 32>(rows, k, x, x_stride, wt, width, bias, out)
-    } else if width.is_multiple_of(16) {
-        by_column_chunks::<R, FMA, 16>(rows, k, x, x_stride, wt, width, bias, out)
+fn portable<R: Real, const FMA: bool>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
+    if ops.width.is_multiple_of(32) {
+        by_column_chunks::<R, FMA, 32>(ops, rows, out)
+    } else if ops.width.is_multiple_of(16) {
+        by_column_chunks::<R, FMA, 16>(ops, rows, out)
     } else {
-        by_column_chunks::<R, FMA, 8>(rows, k, x, x_stride, wt, width, bias, out)
+        by_column_chunks::<R, FMA, 8>(ops, rows, out)
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn by_column_chunks<R: Real, const FMA: bool, const OC: usize>(
+    ops: &Operands<'_, R>,
     rows: usize,
-    k: usize,
-    x: &[R],
-    x_stride: usize,
-    wt: &[R],
-    width: usize,
-    bias: Option<&[R]>,
     out: &mut [R],
 ) {
     let mut row = 0;
     while OC == 32 && row + 6 <= rows {
-        tile::<R, FMA, OC, 6>(row, k, x, x_stride, wt, width, bias, out);
+        tile::<R, FMA, OC, 6>(ops, row, out);
         row += 6;
     }
     while row + 4 <= rows {
-        tile::<R, FMA, OC, 4>(row, k, x, x_stride, wt, width, bias, out);
+        tile::<R, FMA, OC, 4>(ops, row, out);
         row += 4;
     }
     while row < rows {
-        tile::<R, FMA, OC, 1>(row, k, x, x_stride, wt, width, bias, out);
+        tile::<R, FMA, OC, 1>(ops, row, out);
         row += 1;
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn tile<R: Real, const FMA: bool, const OC: usize, const PT: usize>(
+    ops: &Operands<'_, R>,
     row0: usize,
-    k: usize,
-    x: &[R],
-    x_stride: usize,
-    wt: &[R],
-    width: usize,
-    bias: Option<&[R]>,
     out: &mut [R],
 ) {
+    let Operands {
+        k,
+        x,
+        x_stride,
+        wt,
+        width,
+        bias,
+    } = *ops;
     let xr: [&[R]; PT] =
         std::array::from_fn(|p| &x[(row0 + p) * x_stride..(row0 + p) * x_stride + k]);
     for col in (0..width).step_by(OC) {
@@ -187,14 +168,7 @@ fn tile<R: Real, const FMA: bool, const OC: usize, const PT: usize>(
 mod avx512 {
     use std::arch::x86_64::*;
 
-    pub struct Product<'a> {
-        pub k: usize,
-        pub x: &'a [f64],
-        pub x_stride: usize,
-        pub wt: &'a [f64],
-        pub width: usize,
-        pub bias: Option<&'a [f64]>,
-    }
+    type Product<'a> = super::Operands<'a, f64>;
 
     /// # Safety
     /// The CPU must support AVX-512F.
@@ -376,22 +350,21 @@ mod tests {
             // bits of the portable fused tiles.
             for bias in [None, Some(&bias[..])] {
                 let mut fast = vec![f64::NAN; rows * width];
-                let mut portable = vec![f64::NAN; rows * width];
+                let mut tiles = vec![f64::NAN; rows * width];
                 rows_times::<f64, true>(rows, k, &x, k + 1, &wt, width, bias, &mut fast);
-                rows_times_in_place::<f64, true>(
-                    rows,
+                let ops = Operands {
                     k,
-                    &x,
-                    k + 1,
-                    &wt,
+                    x: &x,
+                    x_stride: k + 1,
+                    wt: &wt,
                     width,
                     bias,
-                    &mut portable,
-                );
+                };
+                portable::<f64, true>(&ops, rows, &mut tiles);
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(
                     bits(&fast),
-                    bits(&portable),
+                    bits(&tiles),
                     "rows {rows}, k {k}, width {width}"
                 );
             }
