@@ -212,3 +212,62 @@ fn bad_settings_are_errors() {
     .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { arg: "u", .. }));
 }
+
+#[test]
+fn slope_record_is_the_activation_derivative_along_the_recorded_states() {
+    let (n, steps, paths) = (11, 20, 5);
+    for activation in [Activation::Tanh, Activation::Sigmoid, Activation::Relu] {
+        for (noise, gamma) in all_noise_kinds(n) {
+            let model = network(n, 1, noise, gamma, activation);
+            let mut s = Settings::new(0.05, steps, paths);
+            s.seed = 7;
+            s.burn_in_steps = 10;
+            s.block_size = paths;
+            s.record = Record::State;
+            let states = run(&model, Input::Zero, &s);
+            s.record = Record::SlopesThenFinalState;
+            let slopes = run(&model, Input::Zero, &s);
+            for b in 0..paths {
+                for k in 0..=steps {
+                    let h = &states[(b * (steps + 1) + k) * n..][..n];
+                    let got = &slopes[(k * paths + b) * n..][..n];
+                    if k == steps {
+                        assert_eq!(got, h, "final state, path {b}");
+                        continue;
+                    }
+                    for (i, &slope) in got.iter().enumerate() {
+                        let pre = model.b[i] + (0..n).map(|j| model.w[[i, j]] * h[j]).sum::<f64>();
+                        let want = activation.first_derivative::<false>(pre);
+                        assert!(
+                            (slope - want).abs() < 1e-12,
+                            "{activation:?} path {b} step {k}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn slope_record_needs_every_step_in_one_block() {
+    let (noise, gamma) = all_noise_kinds(4).remove(0);
+    let model = network(4, 1, noise, gamma, Activation::Tanh);
+    let mut s = Settings::new(0.05, 10, 6);
+    s.record = Record::SlopesThenFinalState;
+    let mut out = vec![0.0; 6 * 11 * 4];
+    for (stride, block, arg) in [(2, 6, "stride"), (1, 4, "block_size")] {
+        s.stride = stride;
+        s.block_size = block;
+        let err = simulate(
+            &model,
+            Input::Zero,
+            Start::Zero,
+            &s,
+            &mut out,
+            &Progress::new(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(arg), "{err}");
+    }
+}
