@@ -13,7 +13,7 @@ use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
 use crate::rng::{fill_normals, normals_row_len, Stream};
 use crate::simulation::gemm::rows_times;
-use crate::simulation::prepared::padded;
+use crate::simulation::prepared::{padded, padded_vec, transposed};
 use crate::simulation::Record;
 use crate::vmath::madd;
 use crate::Result;
@@ -43,54 +43,31 @@ struct Layout {
 
 impl Layout {
     fn new(model: &Srnn, dt: f64) -> Self {
-        let (n, m) = (model.n(), model.m());
+        let n = model.n();
         let width = padded(n);
-        let m_width = padded(m);
-        let mut c = vec![0.0; n * m_width];
-        for j in 0..n {
-            for k in 0..m {
-                c[j * m_width + k] = model.c[[j, k]];
-            }
-        }
-        let put_w = |dst: &mut [f64]| {
-            for j in 0..n {
-                for k in 0..n {
-                    dst[j * width + k] = model.w[[j, k]];
-                }
-            }
-        };
-        let diagonal = |g: &dyn Fn(usize) -> f64| {
-            let mut d = vec![0.0; width];
-            for (i, v) in d.iter_mut().enumerate().take(n) {
-                *v = 1.0 - dt * g(i);
-            }
-            d
-        };
+        let m_width = padded(model.m());
+        // Row-major and padded: the transpose of the transpose.
+        let w = transposed::<f64>(model.w.t(), width, 1.0);
+        let gamma = model.gamma_matrix();
         let (decay, product, x_len) = match &model.gamma {
-            Gamma::Scalar(g) => (Some(diagonal(&|_| *g)), vec![0.0; n * width], width),
-            Gamma::Diagonal(g) => (Some(diagonal(&|i| g[i])), vec![0.0; n * width], width),
-            Gamma::Full(g) => {
-                let mut product = vec![0.0; 2 * width * width];
-                for j in 0..n {
-                    for k in 0..n {
-                        let eye = if j == k { 1.0 } else { 0.0 };
-                        product[j * width + k] = eye - dt * g[[j, k]];
-                    }
-                }
-                put_w(&mut product[width * width..]);
+            Gamma::Full(_) => {
+                let step = ndarray::Array2::<f64>::eye(n) - gamma * dt;
+                let mut product = transposed::<f64>(step.t(), width, 1.0);
+                product.resize(width * width, 0.0);
+                product.extend(w);
                 (None, product, 2 * width)
             }
+            _ => {
+                let decay = padded_vec(gamma.diag().iter().map(|g| 1.0 - dt * g), width, 0.0);
+                (Some(decay), w, width)
+            }
         };
-        let mut product = product;
-        if decay.is_some() {
-            put_w(&mut product);
-        }
         Layout {
             n,
             p: model.p(),
             dt,
             width,
-            c,
+            c: transposed::<f64>(model.c.t(), m_width, 1.0),
             m_width,
             product,
             x_len,

@@ -13,7 +13,7 @@ pub(crate) fn padded(n: usize) -> usize {
 }
 
 /// `(k, width)` row-major transpose of an `(rows, k)` matrix, zero-padded to `width` columns.
-fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, scale: f64) -> Vec<R> {
+pub(crate) fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, scale: f64) -> Vec<R> {
     let (rows, k) = a.dim();
     let mut t = vec![R::ZERO; k * width];
     for i in 0..rows {
@@ -24,7 +24,7 @@ fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, scale: f64) ->
     t
 }
 
-fn padded_vec<R: Real>(v: impl Iterator<Item = f64>, width: usize, pad: f64) -> Vec<R> {
+pub(crate) fn padded_vec<R: Real>(v: impl Iterator<Item = f64>, width: usize, pad: f64) -> Vec<R> {
     let mut out = vec![R::from_f64(pad); width];
     for (o, x) in out.iter_mut().zip(v) {
         *o = R::from_f64(x);

@@ -20,16 +20,12 @@ fn network(n: usize, m: usize, noise: Noise, gamma: Gamma, activation: Activatio
 fn run(model: &Srnn, input: Input<f64>, settings: &Settings) -> Vec<f64> {
     let [a, b, c] = settings.output_shape(model);
     let mut out = vec![0.0; a * b * c];
-    simulate(
-        model,
-        input,
-        Start::Zero,
-        settings,
-        &mut out,
-        &Progress::new(),
-    )
-    .unwrap();
+    run_into(model, input, settings, &mut out).unwrap();
     out
+}
+
+fn run_into(model: &Srnn, input: Input<f64>, settings: &Settings, out: &mut [f64]) -> Result<()> {
+    simulate(model, input, Start::Zero, settings, out, &Progress::new())
 }
 
 fn all_noise_kinds(n: usize) -> Vec<(Noise, Gamma)> {
@@ -137,14 +133,7 @@ fn divergence_names_path_and_step() {
     let mut s = Settings::new(0.1, 10_000, 5);
     s.record = Record::FinalState;
     let mut out = vec![0.0; 5 * n];
-    match simulate(
-        &model,
-        Input::Zero,
-        Start::Zero,
-        &s,
-        &mut out,
-        &Progress::new(),
-    ) {
+    match run_into(&model, Input::Zero, &s, &mut out) {
         Err(Error::Diverged { path, step, .. }) => {
             assert!(path < 5);
             assert!(step > 10 && step < 10_000);
@@ -190,26 +179,10 @@ fn bad_settings_are_errors() {
     );
     let mut s = Settings::new(-0.1, 10, 2);
     let mut out = vec![0.0; 2 * 11 * 2];
-    let err = simulate(
-        &model,
-        Input::<f64>::Zero,
-        Start::Zero,
-        &s,
-        &mut out,
-        &Progress::new(),
-    )
-    .unwrap_err();
+    let err = run_into(&model, Input::Zero, &s, &mut out).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { arg: "dt", .. }));
     s.dt = 0.1;
-    let err = simulate(
-        &model,
-        Input::Shared(&[1.0; 3]),
-        Start::Zero,
-        &s,
-        &mut out,
-        &Progress::new(),
-    )
-    .unwrap_err();
+    let err = run_into(&model, Input::Shared(&[1.0; 3]), &s, &mut out).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { arg: "u", .. }));
 }
 
@@ -259,15 +232,7 @@ fn slope_record_needs_every_step_in_one_block() {
     for (stride, block, arg) in [(2, 6, "stride"), (1, 4, "block_size")] {
         s.stride = stride;
         s.block_size = block;
-        let err = simulate(
-            &model,
-            Input::Zero,
-            Start::Zero,
-            &s,
-            &mut out,
-            &Progress::new(),
-        )
-        .unwrap_err();
+        let err = run_into(&model, Input::Zero, &s, &mut out).unwrap_err();
         assert!(err.to_string().contains(arg), "{err}");
     }
 }
