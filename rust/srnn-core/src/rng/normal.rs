@@ -11,7 +11,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::philox::philox4x32_10;
-use crate::vmath::{ln_positive, madd, sincos_turns, u52_to_f64};
+use crate::vmath::{ln_positive, madd, sincos_of_word, u52_to_f64};
 
 /// Independent families of noise drawn with the same seed. Burn-in noise must not be the
 /// noise of the recorded run, or a stationary start would be correlated with what follows.
@@ -48,16 +48,27 @@ fn counter(stream: Stream, call: u32, step: u32, path: u64) -> [u32; 4] {
     ]
 }
 
+/// `-2 ln u` of the radius word, `u = (word + 1/2) 2^-32 ∈ (0, 1)` strictly, so the
+/// logarithm is finite; the tail is cut at 6.66σ.
 #[inline(always)]
-fn box_muller<const FMA: bool>(radius_word: u32, angle_word: u32) -> (f64, f64) {
-    // u ∈ (0, 1) strictly, so the logarithm is finite; the tail is cut at 6.66σ.
+fn radius_squared<const FMA: bool>(radius_word: u32) -> f64 {
     let u = madd::<FMA>(
         u52_to_f64(radius_word as u64),
         TWO_POW_M32,
         0.5 * TWO_POW_M32,
     );
-    let radius = (-2.0 * ln_positive::<FMA>(u)).sqrt();
-    let (s, c) = sincos_turns::<FMA>(u52_to_f64(angle_word as u64) * TWO_POW_M32);
+    -2.0 * ln_positive::<FMA>(u)
+}
+
+#[inline(always)]
+fn box_muller<const FMA: bool>(radius_word: u32, angle_word: u32) -> (f64, f64) {
+    polar_to_normals::<FMA>(radius_squared::<FMA>(radius_word), angle_word)
+}
+
+#[inline(always)]
+fn polar_to_normals<const FMA: bool>(radius_squared: f64, angle_word: u32) -> (f64, f64) {
+    let radius = radius_squared.sqrt();
+    let (s, c) = sincos_of_word::<FMA>(angle_word);
     (radius * c, radius * s)
 }
 
@@ -149,10 +160,18 @@ pub fn fill_normals<const FMA: bool>(
 #[inline(always)]
 fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], seed: u64) -> [[f64; LANES]; 4] {
     let x = philox_lanes(ctr, seed);
+    // Two passes: the logarithms first, so that each square root then waits on a value
+    // computed long before and the divider runs beside the sine and cosine polynomials
+    // (in one pass every square root waited on its logarithm's long chain).
+    let mut radius_sq = [[0.0f64; LANES]; 2];
+    for l in 0..LANES {
+        radius_sq[0][l] = radius_squared::<FMA>(x[0][l]);
+        radius_sq[1][l] = radius_squared::<FMA>(x[2][l]);
+    }
     let mut z = [[0.0f64; LANES]; 4];
     for l in 0..LANES {
-        let (a, b) = box_muller::<FMA>(x[0][l], x[1][l]);
-        let (c, d) = box_muller::<FMA>(x[2][l], x[3][l]);
+        let (a, b) = polar_to_normals::<FMA>(radius_sq[0][l], x[1][l]);
+        let (c, d) = polar_to_normals::<FMA>(radius_sq[1][l], x[3][l]);
         z[0][l] = a;
         z[1][l] = b;
         z[2][l] = c;
