@@ -264,6 +264,52 @@ mod tests {
         }
     }
 
+    /// The documented layout and transform against a textbook Box–Muller (std's `ln`, `sqrt`,
+    /// `cos`, `sin`) of the Philox words, whose generator has its own known-answer test.
+    #[test]
+    fn normals_are_box_muller_of_the_philox_words() {
+        let (seed, path, step) = (0x1234_5678_9abc_def0u64, 5_000_000_007u64, 99u32);
+        for stream in [Stream::Main, Stream::BurnIn] {
+            for component in (0..200u32).chain([4_000, 65_535]) {
+                let (group, within) = (component / 32, component % 32);
+                let (output, lane) = (within / 8, within % 8);
+                let words = philox4x32_10(
+                    [
+                        ((stream as u32) << 28) | (8 * group + lane),
+                        step,
+                        path as u32,
+                        (path >> 32) as u32,
+                    ],
+                    [seed as u32, (seed >> 32) as u32],
+                );
+                let (radius_word, angle_word) = if output < 2 {
+                    (words[0], words[1])
+                } else {
+                    (words[2], words[3])
+                };
+                let u = (radius_word as f64 + 0.5) / 4_294_967_296.0;
+                let angle = 2.0 * std::f64::consts::PI * (angle_word as f64 / 4_294_967_296.0);
+                let radius = (-2.0 * u.ln()).sqrt();
+                let want = radius
+                    * if output % 2 == 0 {
+                        angle.cos()
+                    } else {
+                        angle.sin()
+                    };
+                // std's angle is rounded (2π·2^-53), which moves its z by up to ~radius·3e-15.
+                for got in [
+                    normal::<false>(seed, stream, path, step, component),
+                    normal::<true>(seed, stream, path, step, component),
+                ] {
+                    assert!(
+                        (got - want).abs() <= 4e-15 * radius.max(1.0),
+                        "component {component}: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn streams_steps_paths_and_seeds_differ() {
         let base = normal::<false>(1, Stream::Main, 3, 4, 5);
