@@ -48,12 +48,12 @@ fn counter(stream: Stream, call: u32, step: u32, path: u64) -> [u32; 4] {
     ]
 }
 
-/// `-2 ln u` of the radius word, `u = (word + 1/2) 2^-32 ∈ (0, 1)` strictly, so the
-/// logarithm is finite; the tail is cut at 6.66σ.
+/// `-2 ln u` of the radius word (the low 32 bits of `radius_word`), `u = (word + 1/2) 2^-32
+/// ∈ (0, 1)` strictly, so the logarithm is finite; the tail is cut at 6.66σ.
 #[inline(always)]
-fn radius_squared<const FMA: bool>(radius_word: u32) -> f64 {
+fn radius_squared<const FMA: bool>(radius_word: u64) -> f64 {
     let u = madd::<FMA>(
-        u52_to_f64(radius_word as u64),
+        u52_to_f64(radius_word & 0xffff_ffff),
         TWO_POW_M32,
         0.5 * TWO_POW_M32,
     );
@@ -62,11 +62,11 @@ fn radius_squared<const FMA: bool>(radius_word: u32) -> f64 {
 
 #[inline(always)]
 fn box_muller<const FMA: bool>(radius_word: u32, angle_word: u32) -> (f64, f64) {
-    polar_to_normals::<FMA>(radius_squared::<FMA>(radius_word), angle_word)
+    polar_to_normals::<FMA>(radius_squared::<FMA>(radius_word as u64), angle_word as u64)
 }
 
 #[inline(always)]
-fn polar_to_normals<const FMA: bool>(radius_squared: f64, angle_word: u32) -> (f64, f64) {
+fn polar_to_normals<const FMA: bool>(radius_squared: f64, angle_word: u64) -> (f64, f64) {
     let radius = radius_squared.sqrt();
     let (s, c) = sincos_of_word::<FMA>(angle_word);
     (radius * c, radius * s)
@@ -129,14 +129,14 @@ pub fn fill_normals<const FMA: bool>(
     let mut task = 0;
     while task < tasks {
         let batch: [usize; BATCH] = std::array::from_fn(|i| (task + i).min(tasks - 1));
-        let mut ctr = [[0u32; LANES]; 4];
+        let mut ctr = [[0u64; LANES]; 4];
         for (slot, &t) in batch.iter().enumerate() {
             let (path, group) = (t / groups, t % groups);
             for l in 0..GROUP_CALLS {
                 let call = (group * GROUP_CALLS + l) as u32;
                 let c = counter(stream, call, step, first_path + path as u64);
                 for w in 0..4 {
-                    ctr[w][slot * GROUP_CALLS + l] = c[w];
+                    ctr[w][slot * GROUP_CALLS + l] = c[w] as u64;
                 }
             }
         }
@@ -158,7 +158,7 @@ pub fn fill_normals<const FMA: bool>(
 }
 
 #[inline(always)]
-fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], seed: u64) -> [[f64; LANES]; 4] {
+fn normals_lanes<const FMA: bool>(ctr: [[u64; LANES]; 4], seed: u64) -> [[f64; LANES]; 4] {
     let x = philox_lanes(ctr, seed);
     // Two passes: the logarithms first, so that each square root then waits on a value
     // computed long before and the divider runs beside the sine and cosine polynomials
@@ -180,21 +180,17 @@ fn normals_lanes<const FMA: bool>(ctr: [[u32; LANES]; 4], seed: u64) -> [[f64; L
     z
 }
 
-/// Philox on `LANES` counters at once, structure of arrays. The 32-bit words live in 64-bit
-/// lanes so that each multiply is one `vpmuludq` and no packing between widths is needed
-/// (2.4× faster than `u32` lanes). Only the low 32 bits of a lane are meaningful: the mask
-/// sits on the multiply operands, which is the pattern LLVM lowers to `vpmuludq` (without it,
-/// AVX-512DQ gets the 3-µop `vpmullq`), and the garbage above bit 31 never reaches the low
-/// half through the shifts of full 64-bit products and the XORs.
+/// Philox on `LANES` counters at once, structure of arrays, each 32-bit word in the low half
+/// of a 64-bit lane, in and out: each multiply is one `vpmuludq` and no packing between
+/// widths is needed (2.4× faster than `u32` lanes; the Box–Muller step reads the words where
+/// they are, masking or shifting out the high halves in operations it does anyway). The
+/// high halves are garbage: the mask sits on the multiply operands, which is the pattern LLVM
+/// lowers to `vpmuludq` (without it, AVX-512DQ gets the 3-µop `vpmullq`), and the garbage
+/// never reaches the low half through the shifts of full 64-bit products and the XORs.
 #[inline(always)]
-fn philox_lanes(ctr: [[u32; LANES]; 4], seed: u64) -> [[u32; LANES]; 4] {
+fn philox_lanes(ctr: [[u64; LANES]; 4], seed: u64) -> [[u64; LANES]; 4] {
     const LO: u64 = 0xffff_ffff;
-    let mut c: [[u64; LANES]; 4] = [[0; LANES]; 4];
-    for w in 0..4 {
-        for l in 0..LANES {
-            c[w][l] = ctr[w][l] as u64;
-        }
-    }
+    let mut c = ctr;
     // The key words are the low halves of these; the high halves are left as garbage on
     // purpose: were the key provably below 2^32, LLVM would drop the operand masks as
     // redundant and then fail to prove it again when selecting instructions (`vpmullq`).
@@ -215,13 +211,7 @@ fn philox_lanes(ctr: [[u32; LANES]; 4], seed: u64) -> [[u32; LANES]; 4] {
         }
         c = next;
     }
-    let mut out = [[0u32; LANES]; 4];
-    for w in 0..4 {
-        for l in 0..LANES {
-            out[w][l] = c[w][l] as u32;
-        }
-    }
-    out
+    c
 }
 
 #[cfg(test)]
