@@ -138,26 +138,29 @@ pub fn u52_to_f64(x: u64) -> f64 {
     f64::from_bits(TWO_POW_52.to_bits() | x) - TWO_POW_52
 }
 
+/// `x = k ln 2 + r` with `|r| ≤ ln 2 / 2`, as `(r, 2^k)`, after clamping `x` to
+/// `[-708, 709]` so that `2^k` stays a normal number.
+#[inline(always)]
+fn reduce_exp<const FMA: bool>(x: f64) -> (f64, f64) {
+    let x = x.clamp(-708.0, 709.0);
+    let t = madd::<FMA>(x, std::f64::consts::LOG2_E, ROUND_POW2);
+    let (k, scale) = split_round_pow2(t);
+    (madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x)), scale)
+}
+
 /// `exp(x) - 1` with full relative accuracy near zero; `x` is clamped to `[-708, 709]`, so
 /// the result is finite (and ≥ -1).
 #[inline(always)]
 pub fn expm1<const FMA: bool>(x: f64) -> f64 {
-    let x = x.clamp(-708.0, 709.0);
-    let t = madd::<FMA>(x, std::f64::consts::LOG2_E, ROUND_POW2);
-    let (k, scale) = split_round_pow2(t);
-    let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
+    let (r, scale) = reduce_exp::<FMA>(x);
     let p = r * horner::<FMA>(r, &EXPM1_OVER_X);
     madd::<FMA>(scale, p, scale - 1.0)
 }
 
 #[inline(always)]
 pub fn exp<const FMA: bool>(x: f64) -> f64 {
-    let x = x.clamp(-708.0, 709.0);
-    let t = madd::<FMA>(x, std::f64::consts::LOG2_E, ROUND_POW2);
-    let (k, scale) = split_round_pow2(t);
-    let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
-    let p = madd::<FMA>(r, horner::<FMA>(r, &EXPM1_OVER_X), 1.0);
-    scale * p
+    let (r, scale) = reduce_exp::<FMA>(x);
+    scale * madd::<FMA>(r, horner::<FMA>(r, &EXPM1_OVER_X), 1.0)
 }
 
 /// [`EXPM1_OVER_X`] with `c_j` scaled by `2^(j+1)`: `r/2 · P'(r/2)` is `r · P(r)` to the bit,
