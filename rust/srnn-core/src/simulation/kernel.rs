@@ -1,7 +1,7 @@
 //! One block of paths through all steps. Compiled once per SIMD level; everything it calls
 //! is `#[inline(always)]` so the whole step vectorises with that level's instructions.
 
-use super::gemm::rows_times;
+use super::gemm::{rows_dot_rows, rows_times};
 use super::prepared::{LeakP, NoiseP, Prepared};
 use super::{Input, Real, Record, Settings, Start};
 use crate::progress::Progress;
@@ -195,6 +195,10 @@ fn advance<R: Real, const FMA: bool>(
     let drift = &mut ws.drift[..rows * width];
     let scratch = &mut ws.scratch[..rows * width];
 
+    rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
+    p.activation.apply_slice::<R, FMA>(drift);
+    // The normals after the activation, not before the product: written last, they are
+    // still in L1 when the update reads them (the product streams all of `Wᵀ` through it).
     if !matches!(p.noise, NoiseP::None) {
         fill_normals::<FMA>(
             s.seed,
@@ -207,9 +211,6 @@ fn advance<R: Real, const FMA: bool>(
             zs,
         );
     }
-
-    rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
-    p.activation.apply_slice::<R, FMA>(drift);
     if let Some(dst) = slopes {
         for (row_out, row) in dst.chunks_exact_mut(n).zip(drift.chunks_exact(width)) {
             p.activation.slopes_from_values(&row[..n], row_out);
@@ -517,24 +518,6 @@ fn diverged<R: Real>(
     }
 }
 
-/// `Σ_j x_j y_j` over rows padded to whole chunks: eight lane sums, then a fixed tree, so
-/// the bits depend only on the two rows.
-#[inline(always)]
-fn dot<R: Real, const FMA: bool>(x: &[R], y: &[R]) -> R {
-    let mut acc = [R::ZERO; LANES];
-    for c in 0..x.len() / LANES {
-        let (xv, yv) = (lanes(x, c), lanes(y, c));
-        for l in 0..LANES {
-            acc[l] = R::madd::<FMA>(xv[l], yv[l], acc[l]);
-        }
-    }
-    let mut half = [R::ZERO; LANES / 2];
-    for l in 0..LANES / 2 {
-        half[l] = acc[l] + acc[l + LANES / 2];
-    }
-    (half[0] + half[2]) + (half[1] + half[3])
-}
-
 /// Branch-free so it vectorises; divergence is rare, so no early exit is needed.
 #[inline(always)]
 fn all_finite<R: Real>(xs: &[R]) -> bool {
@@ -580,15 +563,16 @@ fn record<R: Real, const FMA: bool>(
     let ro = &p.readout;
     let y = &mut ws.y[..rows * ro.p_width];
     match (&ro.matrix_rows, &ro.matrix_t) {
-        (Some(r_rows), _) => {
-            for b in 0..rows {
-                let hrow = &ws.h[b * width..(b + 1) * width];
-                for q in 0..ro.p {
-                    let rrow = &r_rows[q * width..(q + 1) * width];
-                    y[b * ro.p_width + q] = dot::<R, FMA>(hrow, rrow) + ro.bias[q];
-                }
-            }
-        }
+        (Some(r_rows), _) => rows_dot_rows::<R, FMA>(
+            rows,
+            &ws.h,
+            width,
+            r_rows,
+            width,
+            &ro.bias[..ro.p],
+            y,
+            ro.p_width,
+        ),
         (None, Some(rt)) => {
             rows_times::<R, FMA>(rows, p.n, &ws.h, width, rt, ro.p_width, Some(&ro.bias), y)
         }
