@@ -7,7 +7,7 @@
 //! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
 
 use super::ensemble::{check_settings, kernel_from_blocks, readout, readout_gradient};
-use super::ensemble::{stationary_run, Moments};
+use super::ensemble::{stationary_run_into, Moments};
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
@@ -214,8 +214,17 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
     let lay = Layout::new(model, s.dt);
     let (n, m, p, l) = (lay.n, model.m(), lay.p, s.n_lags);
     progress.add_total(s.n_paths as u64);
-    let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
-        let record = stationary_run(model, s, first, rows, l, Record::SlopesThenFinalState)?;
+    let block = |record: &mut Vec<f64>, first: usize, rows: usize| {
+        stationary_run_into(
+            model,
+            s,
+            first,
+            rows,
+            l,
+            Record::SlopesThenFinalState,
+            record,
+        )?;
+        let record = &record[..];
         let z_stride = normals_row_len(n);
         let width = lay.width;
         let mut scratch = Scratch {
@@ -246,8 +255,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
             mean.push(&y);
         }
         let mut k = Moments::new(l * p * m);
-        let (lay, record, sc, k_ref): (&Layout, &[f64], &mut Scratch, &mut Moments) =
-            (&lay, &record, &mut scratch, &mut k);
+        let (lay, sc, k_ref): (&Layout, &mut Scratch, &mut Moments) = (&lay, &mut scratch, &mut k);
         crate::dispatch!(
             fn run(
                 lay: &Layout,
@@ -262,7 +270,7 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         );
         k.count = rows;
         progress.advance(rows as u64);
-        Ok((k, mean))
+        Ok::<_, crate::Error>((k, mean))
     };
     kernel_from_blocks(s, progress, 1, vec![l, p, m], block)
 }

@@ -101,16 +101,18 @@ impl Moments {
 }
 
 /// A kernel of `order` and `shape` from blocks that each return the moments of their
-/// paths' kernel values and of their readouts `y_N`.
-pub(crate) fn kernel_from_blocks(
+/// paths' kernel values and of their readouts `y_N`. `block` gets a scratch value
+/// (`S::default()` at first) that is reused across the blocks one rayon job runs, so large
+/// buffers are not allocated and zeroed block after block.
+pub(crate) fn kernel_from_blocks<S: Default + Send>(
     s: &EnsembleSettings,
     progress: &Progress,
     order: usize,
     shape: Vec<usize>,
-    block: impl Fn(usize, usize) -> Result<(Moments, Moments)> + Sync,
+    block: impl Fn(&mut S, usize, usize) -> Result<(Moments, Moments)> + Sync,
 ) -> Result<Kernel> {
     let size: usize = shape.iter().product();
-    let (k, mean) = reduce_blocks(s, progress, 3 * size, block, |acc, part| {
+    let (k, mean) = reduce_blocks_with(s, progress, 3 * size, block, |acc, part| {
         acc.0.merge(&part.0);
         acc.1.merge(&part.1);
     })?;
@@ -131,6 +133,18 @@ pub(crate) fn reduce_blocks<T: Send>(
     progress: &Progress,
     partial_len: usize,
     block: impl Fn(usize, usize) -> Result<T> + Sync,
+    merge: impl FnMut(&mut T, T),
+) -> Result<T> {
+    let block = |_: &mut (), first: usize, rows: usize| block(first, rows);
+    reduce_blocks_with(settings, progress, partial_len, block, merge)
+}
+
+/// [`reduce_blocks`] passing `block` a scratch value reused across the blocks of a rayon job.
+pub(crate) fn reduce_blocks_with<S: Default + Send, T: Send>(
+    settings: &EnsembleSettings,
+    progress: &Progress,
+    partial_len: usize,
+    block: impl Fn(&mut S, usize, usize) -> Result<T> + Sync,
     mut merge: impl FnMut(&mut T, T),
 ) -> Result<T> {
     let size = settings.block_size.max(1);
@@ -145,11 +159,11 @@ pub(crate) fn reduce_blocks<T: Send>(
         let end = (start + group).min(n_blocks);
         let parts: Vec<Result<T>> = (start..end)
             .into_par_iter()
-            .map(|index| {
+            .map_init(S::default, |scratch, index| {
                 progress.checkpoint()?;
                 let first = index * size;
                 let rows = size.min(settings.n_paths - first);
-                let out = block(first, rows);
+                let out = block(scratch, first, rows);
                 if out.is_err() {
                     progress.cancel();
                 }
@@ -236,18 +250,33 @@ pub(crate) fn stationary_run(
     n_steps: usize,
     record: Record,
 ) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    stationary_run_into(model, s, first, rows, n_steps, record, &mut out)?;
+    Ok(out)
+}
+
+/// [`stationary_run`] into `out`, resized (not cleared: the run writes every entry), so a
+/// worker reuses one buffer across its blocks instead of zeroing a fresh one each time.
+pub(crate) fn stationary_run_into(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    first: usize,
+    rows: usize,
+    n_steps: usize,
+    record: Record,
+    out: &mut Vec<f64>,
+) -> Result<()> {
     let settings = block_settings(s, first, rows, n_steps, s.burn_in_steps, record);
     let [a, b, c] = settings.output_shape(model);
-    let mut out = vec![0.0; a * b * c];
+    out.resize(a * b * c, 0.0);
     simulate(
         model,
         Input::Zero,
         Start::Zero,
         &settings,
-        &mut out,
+        out,
         &Progress::new(),
-    )?;
-    Ok(out)
+    )
 }
 
 /// Runs a block from `h0` (`(rows, n)`) for `n_steps` main steps with `input` shared by the

@@ -65,7 +65,7 @@ pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
     let (m, p, l) = (model.m(), model.p(), s.n_lags);
     let n_steps = l;
     progress.add_total((s.n_paths * l * m) as u64);
-    let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
+    let block = |_: &mut (), first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let mut u = vec![0.0; n_steps * m];
         let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * l * p * m];
@@ -109,7 +109,7 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
     let at = |i1: usize, i2: usize, o: usize, k: usize, q: usize| {
         (((i1 * l + i2) * p + o) * m + k) * m + q
     };
-    let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
+    let block = |_: &mut (), first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let mut u = vec![0.0; n_steps * m];
         let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * size];
