@@ -1,6 +1,7 @@
 //! Pure-Rust core of `srnn_rs`: no Python types appear here, so the crate can be tested,
 //! benchmarked and embedded without an interpreter.
 
+pub(crate) mod aligned;
 pub mod error;
 pub mod model;
 pub mod progress;

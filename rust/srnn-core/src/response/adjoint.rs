@@ -9,6 +9,7 @@
 use super::ensemble::{check_settings, kernel_from_blocks, readout, readout_gradient};
 use super::ensemble::{stationary_run_into, Moments};
 use super::{EnsembleSettings, Kernel};
+use crate::aligned::Aligned;
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
 use crate::rng::{fill_normals, normals_row_len, Stream};
@@ -26,16 +27,16 @@ struct Layout {
     dt: f64,
     width: usize,
     /// `C`, `(n, m_width)`.
-    c: Vec<f64>,
+    c: Aligned<f64>,
     m_width: usize,
     /// The product the sweep applies to each row of `x`: `W` `(n, width)` for a diagonal
     /// leak, whose `λ (I − dt Γ)` is elementwise; else `[I − dt Γ; W]` `(2·width, width)`,
     /// applied to `x = [λ, dt λ ⊙ a′]`, one product for both terms.
-    product: Vec<f64>,
+    product: Aligned<f64>,
     /// Length of the rows of `x`: `width`, or `2·width` with a full `Γ`.
     x_len: usize,
     /// `I − dt Γ` for a diagonal leak (padded with zeros).
-    decay: Option<Vec<f64>>,
+    decay: Option<Aligned<f64>>,
     /// `σ_mult √dt` for multiplicative noise, whose pathwise Jacobian gains
     /// `diag(σ_mult √dt z_j)`.
     mult: Option<Vec<f64>>,
@@ -52,10 +53,10 @@ impl Layout {
         let (decay, product, x_len) = match &model.gamma {
             Gamma::Full(_) => {
                 let step = ndarray::Array2::<f64>::eye(n) - gamma * dt;
-                let mut product = transposed::<f64>(step.t(), width, 1.0);
+                let mut product = transposed::<f64>(step.t(), width, 1.0).to_vec();
                 product.resize(width * width, 0.0);
-                product.extend(w);
-                (None, product, 2 * width)
+                product.extend_from_slice(&w);
+                (None, Aligned::from_slice(&product), 2 * width)
             }
             _ => {
                 let decay = padded_vec(gamma.diag().iter().map(|g| 1.0 - dt * g), width, 0.0);
@@ -86,15 +87,15 @@ struct Scratch {
     /// Noise of the block (multiplicative noise only): seed, first global path, normals.
     seed: u64,
     first_path: u64,
-    z: Vec<f64>,
+    z: Aligned<f64>,
     z_stride: usize,
     /// `λ`, `(rows·p, width)`.
-    lam: Vec<f64>,
-    next: Vec<f64>,
+    lam: Aligned<f64>,
+    next: Aligned<f64>,
     /// The left factor of the step's product, `(rows·p, x_len)`.
-    x: Vec<f64>,
+    x: Aligned<f64>,
     /// `λ C`, `(rows·p, m_width)`.
-    kv: Vec<f64>,
+    kv: Aligned<f64>,
 }
 
 /// The backward sweep of one block. `record` is the forward run's
@@ -231,15 +232,15 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
             seed: s.seed,
             first_path: s.first_path + first as u64,
             z: if lay.mult.is_some() {
-                vec![0.0; rows * z_stride]
+                Aligned::filled(rows * z_stride, 0.0)
             } else {
-                Vec::new()
+                Aligned::filled(0, 0.0)
             },
             z_stride,
-            lam: vec![0.0; rows * p * width],
-            next: vec![0.0; rows * p * width],
-            x: vec![0.0; rows * p * lay.x_len],
-            kv: vec![0.0; rows * p * lay.m_width],
+            lam: Aligned::filled(rows * p * width, 0.0),
+            next: Aligned::filled(rows * p * width, 0.0),
+            x: Aligned::filled(rows * p * lay.x_len, 0.0),
+            kv: Aligned::filled(rows * p * lay.m_width, 0.0),
         };
         let mut mean = Moments::new(p);
         let mut y = vec![0.0; p];

@@ -4,6 +4,7 @@
 use super::gemm::{rows_dot_rows, rows_times};
 use super::prepared::{LeakP, NoiseP, Prepared};
 use super::{Input, Real, Record, Settings, Start};
+use crate::aligned::Aligned;
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
 use crate::vmath::{simd_level, SimdLevel};
@@ -11,17 +12,17 @@ use crate::{Error, Result};
 
 /// Scratch buffers of one worker, reused across its blocks.
 pub(crate) struct Workspace<R> {
-    h: Vec<R>,
-    drift: Vec<R>,
-    scratch: Vec<R>,
+    h: Aligned<R>,
+    drift: Aligned<R>,
+    scratch: Aligned<R>,
     /// `h (I − dt Γ)ᵀ` or the correlated noise, for the models the fused step does not cover.
-    leak: Vec<R>,
-    z: Vec<f64>,
-    z_r: Vec<R>,
-    y: Vec<R>,
-    cu: Vec<R>,
+    leak: Aligned<R>,
+    z: Aligned<f64>,
+    z_r: Aligned<R>,
+    y: Aligned<R>,
+    cu: Aligned<R>,
     /// The input term of an undriven step, so every step runs the same fused loop.
-    zeros: Vec<R>,
+    zeros: Aligned<R>,
     z_stride: usize,
 }
 
@@ -29,15 +30,15 @@ impl<R: Real> Workspace<R> {
     pub fn new(p: &Prepared<R>, block: usize) -> Self {
         let z_stride = super::prepared::padded(p.r);
         Workspace {
-            h: vec![R::ZERO; block * p.width],
-            drift: vec![R::ZERO; block * p.width],
-            scratch: vec![R::ZERO; block * p.width],
-            leak: vec![R::ZERO; block * p.width],
-            z: vec![0.0; block * z_stride],
-            z_r: vec![R::ZERO; block * z_stride],
-            y: vec![R::ZERO; block * p.readout.p_width],
-            cu: vec![R::ZERO; p.width],
-            zeros: vec![R::ZERO; p.width],
+            h: Aligned::filled(block * p.width, R::ZERO),
+            drift: Aligned::filled(block * p.width, R::ZERO),
+            scratch: Aligned::filled(block * p.width, R::ZERO),
+            leak: Aligned::filled(block * p.width, R::ZERO),
+            z: Aligned::filled(block * z_stride, 0.0),
+            z_r: Aligned::filled(block * z_stride, R::ZERO),
+            y: Aligned::filled(block * p.readout.p_width, R::ZERO),
+            cu: Aligned::filled(p.width, R::ZERO),
+            zeros: Aligned::filled(p.width, R::ZERO),
             z_stride,
         }
     }

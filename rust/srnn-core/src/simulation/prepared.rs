@@ -2,6 +2,7 @@
 //! scaled by `dt`/`√dt` once, and converted to the working precision.
 
 use super::Real;
+use crate::aligned::Aligned;
 use crate::model::{Activation, Gamma, Noise, Srnn};
 
 /// Up to this many readouts, `R h` is computed as dot products (8 multiply-adds per 8 lanes
@@ -13,9 +14,13 @@ pub(crate) fn padded(n: usize) -> usize {
 }
 
 /// `(k, width)` row-major transpose of an `(rows, k)` matrix, zero-padded to `width` columns.
-pub(crate) fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, scale: f64) -> Vec<R> {
+pub(crate) fn transposed<R: Real>(
+    a: ndarray::ArrayView2<f64>,
+    width: usize,
+    scale: f64,
+) -> Aligned<R> {
     let (rows, k) = a.dim();
-    let mut t = vec![R::ZERO; k * width];
+    let mut t = Aligned::filled(k * width, R::ZERO);
     for i in 0..rows {
         for j in 0..k {
             t[j * width + i] = R::from_f64(a[[i, j]] * scale);
@@ -24,8 +29,12 @@ pub(crate) fn transposed<R: Real>(a: ndarray::ArrayView2<f64>, width: usize, sca
     t
 }
 
-pub(crate) fn padded_vec<R: Real>(v: impl Iterator<Item = f64>, width: usize, pad: f64) -> Vec<R> {
-    let mut out = vec![R::from_f64(pad); width];
+pub(crate) fn padded_vec<R: Real>(
+    v: impl Iterator<Item = f64>,
+    width: usize,
+    pad: f64,
+) -> Aligned<R> {
+    let mut out = Aligned::filled(width, R::from_f64(pad));
     for (o, x) in out.iter_mut().zip(v) {
         *o = R::from_f64(x);
     }
@@ -36,28 +45,28 @@ pub(crate) fn padded_vec<R: Real>(v: impl Iterator<Item = f64>, width: usize, pa
 /// update is exactly the discrete (echo-state / Elman) recursion `h ← a(W h + b) + C u`.
 pub(crate) enum LeakP<R> {
     /// `1 − dt γ_i`, per lane.
-    Diagonal(Vec<R>),
+    Diagonal(Aligned<R>),
     /// `(I − dt Γ)ᵀ`, `(n, width)`.
-    Full(Vec<R>),
+    Full(Aligned<R>),
 }
 
 pub(crate) enum NoiseP<R> {
     None,
     /// `σ_i √dt`.
-    Additive(Vec<R>),
+    Additive(Aligned<R>),
     /// `(Σ √dt)ᵀ`, `(r, width)`.
-    Full(Vec<R>),
+    Full(Aligned<R>),
     /// `σ_add √dt`, `σ_mult √dt`.
-    Multiplicative(Vec<R>, Vec<R>),
+    Multiplicative(Aligned<R>, Aligned<R>),
 }
 
 pub(crate) struct ReadoutP<R> {
     /// `Rᵀ`, `(n, p_width)`; `None` when the readout is the state itself.
-    pub matrix_t: Option<Vec<R>>,
+    pub matrix_t: Option<Aligned<R>>,
     /// `R`, `(p, width)`, when `p` is so small that per-row dot products beat a product with
     /// `p_width` (≥ 8) mostly padded columns.
-    pub matrix_rows: Option<Vec<R>>,
-    pub bias: Vec<R>,
+    pub matrix_rows: Option<Aligned<R>>,
+    pub bias: Aligned<R>,
     pub activation: Activation,
     pub p: usize,
     pub p_width: usize,
@@ -70,11 +79,11 @@ pub(crate) struct Prepared<R> {
     pub r: usize,
     pub dt: R,
     pub dt_f64: f64,
-    pub w_t: Vec<R>,
-    pub bias: Vec<R>,
+    pub w_t: Aligned<R>,
+    pub bias: Aligned<R>,
     pub activation: Activation,
     /// `Cᵀ`, `(m, width)`.
-    pub c_t: Vec<R>,
+    pub c_t: Aligned<R>,
     pub leak: LeakP<R>,
     pub noise: NoiseP<R>,
     pub readout: ReadoutP<R>,
@@ -125,7 +134,7 @@ impl<R: Real> Prepared<R> {
                 .as_ref()
                 .filter(|_| p <= DOT_READOUT_MAX_P)
                 .map(|r| {
-                    let mut rows = vec![R::ZERO; p * width];
+                    let mut rows = Aligned::filled(p * width, R::ZERO);
                     for ((q, j), &v) in r.indexed_iter() {
                         rows[q * width + j] = R::from_f64(v);
                     }
