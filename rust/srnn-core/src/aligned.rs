@@ -49,6 +49,25 @@ impl<T> DerefMut for Aligned<T> {
     }
 }
 
+/// A value (a stack array of lanes) on a cache line of its own, for the same reason: stack
+/// frames are only 16-byte aligned, and spilled 512-bit lanes would straddle two lines.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(crate) struct CacheLine<T>(pub T);
+
+impl<T> Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for CacheLine<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
 impl<'a, T> IntoIterator for &'a Aligned<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;

@@ -11,6 +11,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::philox::philox4x32_10;
+use crate::aligned::CacheLine;
 use crate::vmath::{ln_positive, madd, sincos_of_word, u52_to_f64};
 
 /// Independent families of noise drawn with the same seed. Burn-in noise must not be the
@@ -106,6 +107,9 @@ pub fn normal<const FMA: bool>(
 const LANES: usize = 4 * GROUP_CALLS;
 const BATCH: usize = LANES / GROUP_CALLS;
 
+/// Four words (or outputs) in `LANES` lanes each.
+type Lanes4<T> = CacheLine<[[T; LANES]; 4]>;
+
 /// Normals for paths `first_path .. first_path + n_paths` at one `step`, components
 /// `0..n_components`, written row by row into `out` (row stride `row_stride`). Exactly the
 /// first [`normals_row_len`]`(n_components)` entries of each row are written.
@@ -129,7 +133,7 @@ pub fn fill_normals<const FMA: bool>(
     let mut task = 0;
     while task < tasks {
         let batch: [usize; BATCH] = std::array::from_fn(|i| (task + i).min(tasks - 1));
-        let mut ctr = [[0u64; LANES]; 4];
+        let mut ctr = CacheLine([[0u64; LANES]; 4]);
         for (slot, &t) in batch.iter().enumerate() {
             let (path, group) = (t / groups, t % groups);
             for l in 0..GROUP_CALLS {
@@ -158,17 +162,17 @@ pub fn fill_normals<const FMA: bool>(
 }
 
 #[inline(always)]
-fn normals_lanes<const FMA: bool>(ctr: [[u64; LANES]; 4], seed: u64) -> [[f64; LANES]; 4] {
+fn normals_lanes<const FMA: bool>(ctr: Lanes4<u64>, seed: u64) -> Lanes4<f64> {
     let x = philox_lanes(ctr, seed);
     // Two passes: the logarithms first, so that each square root then waits on a value
     // computed long before and the divider runs beside the sine and cosine polynomials
     // (in one pass every square root waited on its logarithm's long chain).
-    let mut radius_sq = [[0.0f64; LANES]; 2];
+    let mut radius_sq = CacheLine([[0.0f64; LANES]; 2]);
     for l in 0..LANES {
         radius_sq[0][l] = radius_squared::<FMA>(x[0][l]);
         radius_sq[1][l] = radius_squared::<FMA>(x[2][l]);
     }
-    let mut z = [[0.0f64; LANES]; 4];
+    let mut z = CacheLine([[0.0f64; LANES]; 4]);
     for l in 0..LANES {
         let (a, b) = polar_to_normals::<FMA>(radius_sq[0][l], x[1][l]);
         let (c, d) = polar_to_normals::<FMA>(radius_sq[1][l], x[3][l]);
@@ -188,7 +192,7 @@ fn normals_lanes<const FMA: bool>(ctr: [[u64; LANES]; 4], seed: u64) -> [[f64; L
 /// lowers to `vpmuludq` (without it, AVX-512DQ gets the 3-µop `vpmullq`), and the garbage
 /// never reaches the low half through the shifts of full 64-bit products and the XORs.
 #[inline(always)]
-fn philox_lanes(ctr: [[u64; LANES]; 4], seed: u64) -> [[u64; LANES]; 4] {
+fn philox_lanes(ctr: Lanes4<u64>, seed: u64) -> Lanes4<u64> {
     const LO: u64 = 0xffff_ffff;
     let mut c = ctr;
     // The key words are the low halves of these; the high halves are left as garbage on
@@ -200,7 +204,7 @@ fn philox_lanes(ctr: [[u64; LANES]; 4], seed: u64) -> [[u64; LANES]; 4] {
             k0 = k0.wrapping_add(0x9E37_79B9);
             k1 = k1.wrapping_add(0xBB67_AE85);
         }
-        let mut next = [[0u64; LANES]; 4];
+        let mut next = CacheLine([[0u64; LANES]; 4]);
         for l in 0..LANES {
             let p0 = 0xD251_1F53u64 * (c[0][l] & LO);
             let p1 = 0xCD9E_8D57u64 * (c[2][l] & LO);
