@@ -256,8 +256,15 @@ fn advance<R: Real, const FMA: bool>(
                 z: &ws.z,
                 zs,
             };
-            fused_rows::<R, FMA, _>(rows_in, rows, width, decay, dt, &AdditiveNoise(scale))
-                .map_err(|b| diverged(p, job, stream, step, b))?;
+            fused_rows::<R, FMA, _>(
+                rows_in,
+                rows,
+                width,
+                decay,
+                dt,
+                &AdditiveNoise(&scale[..width]),
+            )
+            .map_err(|b| diverged(p, job, stream, step, b))?;
         }
         (LeakP::Diagonal(decay), NoiseP::Multiplicative(add, mult)) => {
             let rows_in = FusedRows {
@@ -267,7 +274,10 @@ fn advance<R: Real, const FMA: bool>(
                 z: &ws.z,
                 zs,
             };
-            let noise = MultiplicativeNoise { add, mult };
+            let noise = MultiplicativeNoise {
+                add: &add[..width],
+                mult: &mult[..width],
+            };
             fused_rows::<R, FMA, _>(rows_in, rows, width, decay, dt, &noise)
                 .map_err(|b| diverged(p, job, stream, step, b))?;
         }
@@ -453,6 +463,8 @@ fn fused_rows<R: Real, const FMA: bool, N: StepNoise<R>>(
     noise: &N,
 ) -> std::result::Result<(), usize> {
     let zero_z = [0.0f64; LANES];
+    // Slices of exactly `width` let LLVM drop the bounds checks of every chunk.
+    let decay = &decay[..width];
     for b in 0..rows {
         let hrow = &mut buf.h[b * width..(b + 1) * width];
         let arow = &buf.drift[b * width..(b + 1) * width];
