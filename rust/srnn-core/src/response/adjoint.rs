@@ -53,10 +53,11 @@ impl Layout {
         let (decay, product, x_len) = match &model.gamma {
             Gamma::Full(_) => {
                 let step = ndarray::Array2::<f64>::eye(n) - gamma * dt;
-                let mut product = transposed::<f64>(step.t(), width, 1.0).to_vec();
-                product.resize(width * width, 0.0);
-                product.extend_from_slice(&w);
-                (None, Aligned::from_slice(&product), 2 * width)
+                let step_t = transposed::<f64>(step.t(), width, 1.0);
+                let mut product = Aligned::filled(width * width + w.len(), 0.0);
+                product[..step_t.len()].copy_from_slice(&step_t);
+                product[width * width..].copy_from_slice(&w);
+                (None, product, 2 * width)
             }
             _ => {
                 let decay = padded_vec(gamma.diag().iter().map(|g| 1.0 - dt * g), width, 0.0);
