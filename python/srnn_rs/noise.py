@@ -14,10 +14,12 @@ def standard_normals(
 ) -> np.ndarray:
     """The normals ``z[path, step, component]`` that :meth:`SRNN.simulate` draws with ``seed``.
 
-    Each is a pure function of (seed, path, step, component): Philox4x32-10 keyed by the
-    seed with counter (call, step, path), its four words turned into four normals by
-    Box–Muller. Component ``32 g + 8 w + l`` is normal ``w`` of call ``8 g + l``, so eight
-    calls computed in SIMD lanes yield runs of eight consecutive components.
+    Each is a pure function of (seed, path, step, component): ARS-7 (the AES-round
+    counter-based generator of Random123) keyed by the seed with counter (call, step, path),
+    its four 32-bit words turned into two (radius, angle) pairs and four normals by
+    Box–Muller. Component ``16 u + q`` is ``r cos θ`` and ``16 u + 8 + q`` is ``r sin θ`` of
+    pair ``q % 2`` of call ``4 u + q // 2`` (``q < 8``), so four calls computed side by side
+    yield two runs of eight consecutive components.
     ``burn_in=True`` gives the independent family used during burn-in. Useful for
     likelihood-ratio (Girsanov) weights and for checking a simulation by hand.
 

@@ -2,12 +2,12 @@
 //! `(seed, stream, path, step, component)`, so results do not depend on threads, blocks or
 //! which range of paths is computed.
 
+mod ars;
 mod normal;
-mod philox;
 
 pub use normal::{fill_normals, normal, normals_row_len, Stream};
 
-pub use philox::philox4x32_10;
+pub use ars::{ars4x32, RoundKeys, ROUNDS as ARS_ROUNDS};
 
 /// The simulator's normals `z[path, step, component]` for paths
 /// `first_path .. first_path + n_paths` and steps `0 .. n_steps`, written `(path, step, comp)`
