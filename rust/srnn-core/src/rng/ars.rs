@@ -167,6 +167,11 @@ pub(crate) fn units<const U: usize>(
         Hardware::AesNi => return unsafe { x86::units_aesni(ctr, keys, out) },
         Hardware::None => {}
     }
+    #[cfg(target_arch = "aarch64")]
+    if arm::has_aes() {
+        // SAFETY: the feature was detected on this CPU at run time.
+        return unsafe { arm::units_aes(ctr, keys, out) };
+    }
     units_by_tables(ctr, keys, out);
 }
 
@@ -284,6 +289,47 @@ mod x86 {
     }
 }
 
+/// ARM's rounds split differently: `AESE(x, k)` is ShiftRows and SubBytes of `x ^ k`, and
+/// `AESMC` is MixColumns, so x86's `aesenc(v, k) = MC(SB(SR(v))) ^ k` chain is carried one
+/// key behind: `x ← AESMC(AESE(x, k_r))` from `x = ctr`, then `AESE(x, k_{R-1}) ^ k_R`.
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use super::{RoundKeys, UnitCounters, ROUNDS, UNIT_CALLS};
+    use crate::aligned::CacheLine;
+    use std::arch::aarch64::*;
+
+    pub fn has_aes() -> bool {
+        use std::sync::OnceLock;
+        static AES: OnceLock<bool> = OnceLock::new();
+        *AES.get_or_init(|| std::arch::is_aarch64_feature_detected!("aes"))
+    }
+
+    /// # Safety
+    /// The CPU must support the AES extension.
+    #[target_feature(enable = "neon,aes")]
+    #[inline(never)]
+    pub unsafe fn units_aes<const U: usize>(
+        ctr: &UnitCounters<U>,
+        keys: &RoundKeys<ROUNDS>,
+        out: &mut CacheLine<[[u64; 8]; U]>,
+    ) {
+        // SAFETY (all loads and stores): 16 bytes within the arrays named.
+        let k: [uint8x16_t; ROUNDS + 1] =
+            std::array::from_fn(|r| unsafe { vreinterpretq_u8_u64(vld1q_u64(keys.0[r].as_ptr())) });
+        for (u, unit) in out.iter_mut().enumerate() {
+            for b in 0..UNIT_CALLS {
+                let c = ctr.counter(u, b);
+                let mut x = unsafe { vreinterpretq_u8_u32(vld1q_u32(c.as_ptr())) };
+                for key in &k[..ROUNDS - 1] {
+                    x = vaesmcq_u8(vaeseq_u8(x, *key));
+                }
+                x = veorq_u8(vaeseq_u8(x, k[ROUNDS - 1]), k[ROUNDS]);
+                unsafe { vst1q_u64(unit[2 * b..].as_mut_ptr(), vreinterpretq_u64_u8(x)) };
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +408,13 @@ mod tests {
                 unsafe { x86::units_vaes512(&ctr, &keys, &mut wide) };
                 assert_eq!(wide.0, want.0);
             }
+        }
+        #[cfg(target_arch = "aarch64")]
+        if arm::has_aes() {
+            let mut hw = CacheLine([[0u64; 8]; 3]);
+            // SAFETY: detected just above.
+            unsafe { arm::units_aes(&ctr, &keys, &mut hw) };
+            assert_eq!(hw.0, want.0);
         }
         // Lane 2b + 1 of unit u holds words 2 and 3 of call b.
         let x = ars4x32([0x1000_0006, 0xffff_fffe, 0xdead_beef, 3], &keys);

@@ -168,6 +168,7 @@ fn solve_generic(
 
 /// Independent recursions per lane group, `PW / 4` 256-bit vectors: enough chains in flight
 /// to hide the latency of the serial recursion along a row.
+#[cfg(target_arch = "x86_64")]
 const CHAINS: usize = PW / 4;
 
 /// [`solve_generic`] on 256-bit vectors with fused multiply-adds.

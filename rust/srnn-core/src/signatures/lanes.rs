@@ -208,6 +208,7 @@ fn chain_lanes<const FMA: bool, const Z: bool>(
 
 /// The first `upto - 1` steps of Horner's chain for level `k`: `B_{upto-1}`, left in `b0`
 /// or `b1`.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn chain_lanes_partial<'a, const FMA: bool, const Z: bool>(
     lay: &Layout,
@@ -296,11 +297,13 @@ fn fused_levels<const FMA: bool, const Z: bool>(
     step_levels::<FMA, Z>(lay, t, z, 1, buf);
 }
 
+#[cfg(target_arch = "x86_64")]
 fn flat(x: &[Lane]) -> &[f64] {
     // SAFETY: `[f64; W]` has no padding, so `x` is `W x.len()` contiguous values.
     unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f64, x.len() * W) }
 }
 
+#[cfg(target_arch = "x86_64")]
 fn flat_mut(x: &mut [Lane]) -> &mut [f64] {
     // SAFETY: as in `flat`.
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr() as *mut f64, x.len() * W) }

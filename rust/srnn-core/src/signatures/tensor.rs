@@ -130,6 +130,7 @@ pub fn axpy<const FMA: bool, const Z: bool>(f: f64, b: &[f64], s: &[f64], o: &mu
 
 /// Loops at least this long use 512-bit operations on AVX-512 (masked 512-bit operations on
 /// the many short loops of the low levels measured slower than the 256-bit ones).
+#[cfg(target_arch = "x86_64")]
 const WIDE_MIN: usize = 128;
 
 /// `o[i] = f * b[i] + s[i]` for `i < n` with 512-bit operations, the tail masked (`s` may
@@ -362,6 +363,7 @@ pub fn mul_exp_fused_pair<const FMA: bool, const Z: bool>(
     z1: &[f64],
     buf: &mut [f64],
 ) {
+    #[cfg(target_arch = "x86_64")]
     let top = lay.depth;
     #[cfg(target_arch = "x86_64")]
     if FMA && Z && top >= 3 && lay.d >= 2 {

@@ -6,7 +6,7 @@
 //! general-purpose GEMM (with its own packing and size heuristics) does not promise.
 
 use super::Real;
-use crate::vmath::{simd_level, SimdLevel};
+use crate::vmath::simd_level;
 
 /// The operands of one product: `x` rows of stride `x_stride` (the first `k` entries used),
 /// `wt` `(k, width)` row-major, an optional bias row of `width`.
@@ -51,9 +51,9 @@ pub fn rows_times<R: Real, const FMA: bool>(
     match simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 => unsafe { rows_times_avx512(&ops, rows, out) },
+        crate::vmath::SimdLevel::Avx512 => unsafe { rows_times_avx512(&ops, rows, out) },
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => unsafe { rows_times_avx2(&ops, rows, out) },
+        crate::vmath::SimdLevel::Avx2 => unsafe { rows_times_avx2(&ops, rows, out) },
         _ => portable::<R, true>(&ops, rows, out),
     }
 }
@@ -118,7 +118,7 @@ pub fn rows_dot_rows<R: Real, const FMA: bool>(
 ) {
     debug_assert!(width.is_multiple_of(8));
     #[cfg(target_arch = "x86_64")]
-    if FMA && simd_level() == SimdLevel::Avx512 {
+    if FMA && simd_level() == crate::vmath::SimdLevel::Avx512 {
         if let (Some(x), Some(r_rows), Some(bias), Some(out)) = (
             R::as_f64s(x),
             R::as_f64s(r_rows),

@@ -7,7 +7,7 @@ use super::{Input, Real, Record, Settings, Start};
 use crate::aligned::Aligned;
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
-use crate::vmath::{simd_level, SimdLevel};
+use crate::vmath::simd_level;
 use crate::{Error, Result};
 
 /// Scratch buffers of one worker, reused across its blocks.
@@ -63,9 +63,9 @@ pub(crate) fn run_block<R: Real>(
     match simd_level() {
         // SAFETY: the level was detected on this CPU at run time.
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 => unsafe { block_avx512(p, job, ws, out, progress) },
+        crate::vmath::SimdLevel::Avx512 => unsafe { block_avx512(p, job, ws, out, progress) },
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => unsafe { block_avx2(p, job, ws, out, progress) },
+        crate::vmath::SimdLevel::Avx2 => unsafe { block_avx2(p, job, ws, out, progress) },
         _ => block_impl::<R, false>(p, job, ws, out, progress),
     }
 }
