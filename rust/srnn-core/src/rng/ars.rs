@@ -228,6 +228,13 @@ mod x86 {
     use std::arch::x86_64::*;
 
     #[inline(always)]
+    fn round_key(keys: &RoundKeys<ROUNDS>, round: usize) -> __m128i {
+        let [lo, hi] = keys.0[round];
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe { _mm_set_epi64x(hi as i64, lo as i64) }
+    }
+
+    #[inline(always)]
     fn template<const U: usize>(ctr: &UnitCounters<U>, u: usize) -> __m128i {
         let low = (ctr.step as u64) << 32 | ctr.first_call[u] as u64;
         // SAFETY: SSE2 is part of x86-64.
@@ -243,10 +250,8 @@ mod x86 {
         keys: &RoundKeys<ROUNDS>,
         out: &mut CacheLine<[[u64; 8]; U]>,
     ) {
-        let k: [__m512i; ROUNDS + 1] = std::array::from_fn(|r| {
-            let [lo, hi] = keys.0[r];
-            _mm512_broadcast_i32x4(_mm_set_epi64x(hi as i64, lo as i64))
-        });
+        let k: [__m512i; ROUNDS + 1] =
+            std::array::from_fn(|r| _mm512_broadcast_i32x4(round_key(keys, r)));
         let calls = _mm512_set_epi32(0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0);
         for (u, unit) in out.iter_mut().enumerate() {
             let t = template(ctr, u);
@@ -270,10 +275,7 @@ mod x86 {
         keys: &RoundKeys<ROUNDS>,
         out: &mut CacheLine<[[u64; 8]; U]>,
     ) {
-        let k: [__m128i; ROUNDS + 1] = std::array::from_fn(|r| {
-            let [lo, hi] = keys.0[r];
-            _mm_set_epi64x(hi as i64, lo as i64)
-        });
+        let k: [__m128i; ROUNDS + 1] = std::array::from_fn(|r| round_key(keys, r));
         for (u, unit) in out.iter_mut().enumerate() {
             let t = template(ctr, u);
             for b in 0..UNIT_CALLS {
