@@ -21,11 +21,10 @@ __all__ = [
     "DEFAULT_BLOCK_SIZE",
     "NativeModel",
     "standard_normals",
-    "response_kernel",
+    "EnsembleJob",
+    "PartialSums",
     "exact_kernel",
     "exact_stationary",
-    "stationary_stats",
-    "correlation",
     "_signature_backprop",
     "_sig_kernel",
     "_logsignature",
@@ -145,60 +144,11 @@ def standard_normals(
 # response.rs
 
 @type_check_only
-class _KernelResult(TypedDict):
-    lags: npt.NDArray[np.float64]
-    values: npt.NDArray[np.float64]
-    stderr: npt.NDArray[np.float64]
-    mean: npt.NDArray[np.float64]
-    mean_stderr: npt.NDArray[np.float64]
-    n_paths: int
-
-@type_check_only
 class _ExactStationary(TypedDict):
     mean_state: npt.NDArray[np.float64]
     cov_state: npt.NDArray[np.float64]
     mean_readout: npt.NDArray[np.float64]
     cov_readout: npt.NDArray[np.float64]
-
-@type_check_only
-class _StationaryStats(TypedDict):
-    mean_state: npt.NDArray[np.float64]
-    mean_state_stderr: npt.NDArray[np.float64]
-    cov_state: npt.NDArray[np.float64]
-    cov_state_stderr: npt.NDArray[np.float64]
-    mean_readout: npt.NDArray[np.float64]
-    mean_readout_stderr: npt.NDArray[np.float64]
-    cov_readout: npt.NDArray[np.float64]
-    cov_readout_stderr: npt.NDArray[np.float64]
-    n_paths: int
-
-@type_check_only
-class _Correlation(TypedDict):
-    lags: npt.NDArray[np.float64]
-    values: npt.NDArray[np.float64]
-    stderr: npt.NDArray[np.float64]
-    n_paths: int
-
-def response_kernel(
-    model: NativeModel,
-    *,
-    method: str,
-    order: int,
-    dt: float,
-    n_lags: int,
-    n_paths: int,
-    seed: int,
-    first_path: int,
-    burn_in_steps: int,
-    block_size: int,
-    bin_width: int,
-    eps: float,
-    n_origins: int,
-    every: int,
-    progress: _Progress | None = None,
-) -> _KernelResult:
-    """Monte Carlo response kernel of ``order`` (1 or 2) by ``method`` ("adjoint", "fd",
-    "girsanov" or "fdt_gauss"; not "exact")."""
 
 def exact_kernel(model: NativeModel, lags: Sequence[float]) -> npt.NDArray[np.float64]:
     """``R e^{-Aτ} C`` at ``lags`` for a linear network, ``(L, p, m)``."""
@@ -206,35 +156,52 @@ def exact_kernel(model: NativeModel, lags: Sequence[float]) -> npt.NDArray[np.fl
 def exact_stationary(model: NativeModel) -> _ExactStationary:
     """Stationary mean and covariance of a linear network (state and readout)."""
 
-def stationary_stats(
-    model: NativeModel,
-    *,
-    dt: float,
-    n_paths: int,
-    seed: int,
-    first_path: int,
-    burn_in_steps: int,
-    block_size: int,
-    n_steps: int,
-    stride: int,
-    progress: _Progress | None = None,
-) -> _StationaryStats: ...
-def correlation(
-    model: NativeModel,
-    *,
-    observable: str,
-    dt: float,
-    n_lags: int,
-    n_paths: int,
-    seed: int,
-    first_path: int,
-    burn_in_steps: int,
-    block_size: int,
-    n_origins: int,
-    every: int,
-    progress: _Progress | None = None,
-) -> _Correlation:
-    """``observable`` is "state", "readout" or "drift"."""
+@final
+class PartialSums:
+    """Partial sums of an ensemble estimator over a contiguous range of blocks of paths;
+    adjacent ranges ``append``, all blocks ``finish`` into the local call's bits."""
+
+    @property
+    def blocks(self) -> tuple[int, int]: ...
+    def append(self, right: PartialSums) -> PartialSums: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> PartialSums: ...
+
+@final
+class EnsembleJob:
+    """One estimator on one ensemble of stationary paths. ``kind``: "adjoint", "fd",
+    "girsanov", "fdt_gauss" (kernels), "stats" or "correlation"."""
+
+    def __new__(
+        cls,
+        kind: str,
+        *,
+        dt: float,
+        n_lags: int,
+        n_paths: int,
+        seed: int,
+        first_path: int,
+        burn_in_steps: int,
+        block_size: int,
+        order: int = 1,
+        bin_width: int = 1,
+        eps: float = 0.0,
+        n_origins: int = 1,
+        every: int = 1,
+        n_steps: int = 0,
+        stride: int = 1,
+        g: str = "state",
+    ) -> EnsembleJob: ...
+    @property
+    def n_blocks(self) -> int: ...
+    def first_pass(self) -> EnsembleJob | None: ...
+    def with_first_pass(self, partial: PartialSums) -> EnsembleJob: ...
+    def partial(self, model: NativeModel, start: int, end: int, n_threads: int | None = None) -> PartialSums: ...
+    def finish(self, model: NativeModel, partial: PartialSums) -> Any: ...
+    def run(self, model: NativeModel, progress: _Progress | None = None) -> Any: ...
+    @staticmethod
+    def _rebuild(kind: str, kwargs: dict[str, Any], first_pass: bytes | None) -> EnsembleJob: ...
 
 # signatures.rs
 #

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -230,6 +230,33 @@ def response_kernels(
     True
     """
     model = _model(model)
+    plan = _kernel_plan(model, dt=dt, max_lag=max_lag, order=order, method=method, n_paths=n_paths, seed=seed,
+                        burn_in=burn_in, bin_width=bin_width, eps=eps, n_origins=n_origins,
+                        first_path=first_path, block_size=block_size)
+    if isinstance(plan, ResponseKernels):
+        return plan
+    return plan.run(model, progress)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated ensemble estimate: the native job and how its output becomes the result.
+    The local functions run it; :mod:`srnn_rs.dask` computes its partial sums chunk by chunk."""
+
+    job: Any
+    label: str
+    build: Callable[[dict], Any]
+
+    def run(self, model: SRNN, progress: ProgressArg) -> Any:
+        with progress_callback(progress, self.label) as callback:
+            out = self.job.run(model._native, progress=callback)
+        return self.build(out)
+
+
+def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any, n_paths: Any, seed: Any,
+                 burn_in: Any, bin_width: Any, eps: Any, n_origins: Any, first_path: Any,
+                 block_size: Any) -> Union[_Plan, ResponseKernels]:
+    """The plan of :func:`response_kernels`, or its result when ``method="exact"``."""
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     order = as_int("order", order, minimum=1, maximum=2)
     if method is None:
@@ -273,18 +300,20 @@ def response_kernels(
 
     burn = _burn_in_steps(model, dt, burn_in)
     every = max(1, n_lags // 4)
-    with progress_callback(progress, f"K{order} ({method})") as callback:
-        out = _core.response_kernel(
-            model._native, method=method, order=order, dt=dt, n_lags=n_lags, n_paths=n_paths,
-            seed=seed, first_path=first_path, burn_in_steps=burn, block_size=block,
-            bin_width=width, eps=eps_v, n_origins=n_origins, every=every, progress=callback,
-        )
-    return ResponseKernels(
-        lags=out["lags"], values=out["values"], stderr=out["stderr"], method=method, order=order,
-        n_paths=int(out["n_paths"]), dt=dt, bin_width=width,
-        mean=out["mean"] if out["mean"].size else None,
-        mean_stderr=out["mean_stderr"] if out["mean_stderr"].size else None,
+    job = _core.EnsembleJob(
+        method, order=order, dt=dt, n_lags=n_lags, n_paths=n_paths, seed=seed, first_path=first_path,
+        burn_in_steps=burn, block_size=block, bin_width=width, eps=eps_v, n_origins=n_origins, every=every,
     )
+
+    def build(out: dict) -> ResponseKernels:
+        return ResponseKernels(
+            lags=out["lags"], values=out["values"], stderr=out["stderr"], method=method, order=order,
+            n_paths=int(out["n_paths"]), dt=dt, bin_width=width,
+            mean=out["mean"] if out["mean"].size else None,
+            mean_stderr=out["mean_stderr"] if out["mean_stderr"].size else None,
+        )
+
+    return _Plan(job, f"K{order} ({method})", build)
 
 
 def stationary_stats(
@@ -333,17 +362,22 @@ def stationary_stats(
             mean_readout=ex["mean_readout"], mean_readout_stderr=zero["mean_readout"],
             cov_readout=ex["cov_readout"], cov_readout_stderr=zero["cov_readout"], n_paths=0,
         )
+    return _stats_plan(model, dt=dt, n_paths=n_paths, window=window, stride=stride, seed=seed, burn_in=burn_in,
+                       first_path=first_path, block_size=block_size).run(model, progress)
+
+
+def _stats_plan(model: SRNN, *, dt: Any, n_paths: Any, window: Any, stride: Any, seed: Any, burn_in: Any,
+                first_path: Any, block_size: Any) -> _Plan:
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
     stride = as_int("stride", stride, minimum=1)
     check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
-    with progress_callback(progress, "stationary stats") as callback:
-        out = _core.stationary_stats(
-            model._native, dt=dt, n_paths=n_paths, seed=seed, first_path=first_path,
-            burn_in_steps=burn, block_size=block, n_steps=n_steps, stride=stride, progress=callback,
-        )
-    return StationaryStats(**out)
+    job = _core.EnsembleJob(
+        "stats", dt=dt, n_lags=1, n_paths=n_paths, seed=seed, first_path=first_path, burn_in_steps=burn,
+        block_size=block, n_steps=n_steps, stride=stride,
+    )
+    return _Plan(job, "stationary stats", lambda out: StationaryStats(**out))
 
 
 def correlation_function(
@@ -393,6 +427,14 @@ def correlation_function(
     True
     """
     model = _model(model)
+    plan = _correlation_plan(model, dt=dt, max_lag=max_lag, g=g, n_paths=n_paths, n_origins=n_origins,
+                             origin_spacing=origin_spacing, seed=seed, burn_in=burn_in, first_path=first_path,
+                             block_size=block_size)
+    return plan.run(model, progress)
+
+
+def _correlation_plan(model: SRNN, *, dt: Any, max_lag: Any, g: Any, n_paths: Any, n_origins: Any,
+                      origin_spacing: Any, seed: Any, burn_in: Any, first_path: Any, block_size: Any) -> _Plan:
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     g = as_choice("g", g, OBSERVABLES)
     n_lags = _n_lags(dt, max_lag)
@@ -404,14 +446,16 @@ def correlation_function(
     run = n_lags - 1 + (n_origins - 1) * every
     check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p) * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
-    with progress_callback(progress, "correlation") as callback:
-        out = _core.correlation(
-            model._native, observable=g, dt=dt, n_lags=n_lags, n_paths=n_paths, seed=seed,
-            first_path=first_path, burn_in_steps=burn, block_size=block, n_origins=n_origins,
-            every=every, progress=callback,
-        )
-    return CorrelationFunction(lags=out["lags"], values=out["values"], stderr=out["stderr"], g=g,
-                               n_paths=int(out["n_paths"]))
+    job = _core.EnsembleJob(
+        "correlation", g=g, dt=dt, n_lags=n_lags, n_paths=n_paths, seed=seed, first_path=first_path,
+        burn_in_steps=burn, block_size=block, n_origins=n_origins, every=every,
+    )
+
+    def build(out: dict) -> CorrelationFunction:
+        return CorrelationFunction(lags=out["lags"], values=out["values"], stderr=out["stderr"], g=g,
+                                   n_paths=int(out["n_paths"]))
+
+    return _Plan(job, "correlation", build)
 
 
 def _kernel_array(name: str, k: Any, order: int, dt: Optional[float]) -> tuple[np.ndarray, Optional[float], Optional[np.ndarray]]:

@@ -113,3 +113,43 @@ where
 pub fn cpu_features() -> &'static str {
     srnn_core::vmath::simd_level().name()
 }
+
+/// Runs `work` on a rayon pool of exactly `threads` threads (the global pool when `None`).
+/// Pools are kept per thread count: building one costs thread start-ups that a call in a
+/// loop (a Dask worker running chunk after chunk) should not pay each time.
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> srnn_core::Result<T> + Send,
+) -> srnn_core::Result<T> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let Some(n) = threads else {
+        return work();
+    };
+    let pool = {
+        let mut pools = POOLS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match pools.get(&n) {
+            Some(pool) => Arc::clone(pool),
+            None => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| {
+                        srnn_core::Error::invalid(
+                            "n_threads",
+                            format!("could not start {n} threads: {e}"),
+                        )
+                    })?;
+                let pool = Arc::new(pool);
+                pools.insert(n, Arc::clone(&pool));
+                pool
+            }
+        }
+    };
+    pool.install(work)
+}

@@ -6,9 +6,11 @@
 //! `Σ(h) = diag(σ_add + σ_mult ⊙ h)` the pathwise Jacobian of a step also carries
 //! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
 
-use super::ensemble::{check_settings, kernel_from_blocks, readout, readout_gradient};
-use super::ensemble::{stationary_run_into, Moments};
-use super::{EnsembleSettings, Kernel};
+use std::ops::Range;
+
+use super::ensemble::{check_settings, readout, readout_gradient, stationary_run_into};
+use super::reduce::{paths_in, reduce_blocks_with, BlockTree, Moments};
+use super::EnsembleSettings;
 use crate::aligned::Aligned;
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
@@ -210,12 +212,18 @@ fn sweep<const FMA: bool>(
     }
 }
 
-/// First-order kernel by the adjoint sweep; `(L, p, m)`, with the readout mean at `t_N`.
-pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Result<Kernel> {
+/// The adjoint sweep's partial sums over `blocks`: per path, the kernel values `(L, p, m)`
+/// and the readout at `t_N`.
+pub(crate) fn adjoint_k1_partial(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    blocks: Range<usize>,
+    progress: &Progress,
+) -> Result<BlockTree<(Moments, Moments)>> {
     check_settings(model, s)?;
     let lay = Layout::new(model, s.dt);
     let (n, m, p, l) = (lay.n, model.m(), lay.p, s.n_lags);
-    progress.add_total(s.n_paths as u64);
+    progress.add_total(paths_in(s, &blocks) as u64);
     let block = |record: &mut Vec<f64>, first: usize, rows: usize| {
         stationary_run_into(
             model,
@@ -274,5 +282,5 @@ pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Re
         progress.advance(rows as u64);
         Ok::<_, crate::Error>((k, mean))
     };
-    kernel_from_blocks(s, progress, 1, vec![l, p, m], block)
+    reduce_blocks_with(s, blocks, progress, 3 * l * p * m, block)
 }

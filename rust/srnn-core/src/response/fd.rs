@@ -3,8 +3,11 @@
 //! noise. Central differences for the first order, the four-point mixed difference for the
 //! second. Costly (a re-run per lag, channel and sign) but assumption-free: the reference.
 
-use super::ensemble::{check_settings, kernel_from_blocks, run_from, stationary_start, Moments};
-use super::{EnsembleSettings, Kernel};
+use std::ops::Range;
+
+use super::ensemble::{check_settings, run_from, stationary_start};
+use super::reduce::{paths_in, reduce_blocks, BlockTree, Moments};
+use super::EnsembleSettings;
 use crate::model::Srnn;
 use crate::progress::Progress;
 use crate::simulation::{Input, Record};
@@ -58,14 +61,21 @@ fn unkicked(
     Ok((h0, mean))
 }
 
-/// First-order kernel `(L, p, m)` by central differences with kick size `eps`.
-pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) -> Result<Kernel> {
+/// Partial sums over `blocks` of the first-order kernel `(L, p, m)` by central differences
+/// with kick size `eps`, and of the unkicked readout.
+pub(crate) fn fd_k1_partial(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    eps: f64,
+    blocks: Range<usize>,
+    progress: &Progress,
+) -> Result<BlockTree<(Moments, Moments)>> {
     check_settings(model, s)?;
     check_eps(eps)?;
     let (m, p, l) = (model.m(), model.p(), s.n_lags);
     let n_steps = l;
-    progress.add_total((s.n_paths * l * m) as u64);
-    let block = |_: &mut (), first: usize, rows: usize| -> Result<(Moments, Moments)> {
+    progress.add_total((paths_in(s, &blocks) * l * m) as u64);
+    let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let mut u = vec![0.0; n_steps * m];
         let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * l * p * m];
@@ -93,23 +103,30 @@ pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((k, mean))
     };
-    kernel_from_blocks(s, progress, 1, vec![l, p, m], block)
+    reduce_blocks(s, blocks, progress, 3 * l * p * m, block)
 }
 
-/// Second-order kernel `(L, L, p, m, m)` by mixed four-point differences with kick size
-/// `eps` (symmetric by construction: each unordered pair of kicks is computed once).
-pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) -> Result<Kernel> {
+/// Partial sums over `blocks` of the second-order kernel `(L, L, p, m, m)` by mixed
+/// four-point differences with kick size `eps` (symmetric by construction: each unordered
+/// pair of kicks is computed once), and of the unkicked readout.
+pub(crate) fn fd_k2_partial(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    eps: f64,
+    blocks: Range<usize>,
+    progress: &Progress,
+) -> Result<BlockTree<(Moments, Moments)>> {
     check_settings(model, s)?;
     check_eps(eps)?;
     let (m, p, l) = (model.m(), model.p(), s.n_lags);
     let n_steps = l;
     let size = l * l * p * m * m;
     let pairs = l * (l - 1) / 2 * m * m + l * m * (m + 1) / 2;
-    progress.add_total((s.n_paths * pairs) as u64);
+    progress.add_total((paths_in(s, &blocks) * pairs) as u64);
     let at = |i1: usize, i2: usize, o: usize, k: usize, q: usize| {
         (((i1 * l + i2) * p + o) * m + k) * m + q
     };
-    let block = |_: &mut (), first: usize, rows: usize| -> Result<(Moments, Moments)> {
+    let block = |first: usize, rows: usize| -> Result<(Moments, Moments)> {
         let mut u = vec![0.0; n_steps * m];
         let (h0, mean) = unkicked(model, s, first, rows, &u)?;
         let mut vals = vec![0.0; rows * size];
@@ -153,5 +170,5 @@ pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) 
         }
         Ok((kk, mean))
     };
-    kernel_from_blocks(s, progress, 2, vec![l, l, p, m, m], block)
+    reduce_blocks(s, blocks, progress, 3 * size, block)
 }

@@ -4,36 +4,45 @@
 //! Gaussian having the stationary mean and covariance. Exact for linear networks (whose
 //! stationary law is Gaussian); biased when ρ∞ is not Gaussian (nonlinear networks), by an
 //! amount no number of paths removes. Cheap: correlations only, no derivatives or re-runs.
+//!
+//! Two passes over the same paths: the stationary statistics (the first pass,
+//! [`first_pass`]), then the centred lagged products projected on `Σ0⁻¹ C`.
+
+use std::ops::Range;
 
 use ndarray::Array2;
 
 use super::ensemble::check_settings;
 use super::linalg::solve;
-use super::stats::{lagged_products, stationary_stats, Observable, Origins};
+use super::reduce::{BlockTree, Moments};
+use super::stats::{lagged_products_partial, Observable, Origins, StationaryStats};
 use super::{EnsembleSettings, Kernel};
 use crate::model::Srnn;
 use crate::progress::Progress;
 use crate::{Error, Result};
 
-/// `(L, p, m)`; each path averages the lagged products over `n_origins` origins `every`
-/// steps apart. The standard errors are conditional on the estimated `Σ0` and means (both
-/// estimated from the same paths, whose error is of higher order).
-pub fn fdt_gauss_k1(
+/// `(n_steps, stride)` of the stationary statistics the second pass is centred with: every
+/// state the lagged products use.
+pub fn first_pass(s: &EnsembleSettings, origins: Origins) -> (usize, usize) {
+    (origins.run_length(s.n_lags), 1)
+}
+
+/// Partial sums over `blocks` of the lagged products, given the first pass's statistics.
+/// The standard errors are conditional on the estimated `Σ0` and means (both estimated from
+/// the same paths, whose error is of higher order).
+pub(crate) fn fdt_gauss_partial(
     model: &Srnn,
     s: &EnsembleSettings,
-    n_origins: usize,
-    every: usize,
+    origins: Origins,
+    stats: &StationaryStats,
+    blocks: Range<usize>,
     progress: &Progress,
-) -> Result<Kernel> {
+) -> Result<BlockTree<Moments>> {
     check_settings(model, s)?;
-    let origins = Origins {
-        count: n_origins,
-        every,
-    };
     origins.check()?;
-    let (n, p, m, l) = (model.n(), model.p(), model.m(), s.n_lags);
-    let stats = stationary_stats(model, s, origins.run_length(l), 1, progress)?;
-    let sigma0 = Array2::from_shape_vec((n, n), stats.cov_state.clone()).expect("(n, n)");
+    let n = model.n();
+    let sigma0 = Array2::from_shape_vec((n, n), stats.cov_state.clone())
+        .map_err(|_| Error::invalid("partial", "statistics of another network"))?;
     let g = solve(&sigma0, &model.c).ok_or_else(|| {
         Error::invalid(
             "method",
@@ -41,23 +50,33 @@ pub fn fdt_gauss_k1(
              reach every unit), so Σ0⁻¹ does not exist; use 'adjoint' or 'fd'",
         )
     })?;
-    let mom = lagged_products(
+    lagged_products_partial(
         model,
         s,
         origins,
         Observable::State,
         Some((&stats.mean_readout, &stats.mean_state)),
         Some(&g),
+        blocks,
         progress,
-    )?;
-    Ok(Kernel {
+    )
+}
+
+/// `(L, p, m)` from the whole call's lagged products.
+pub(crate) fn fdt_gauss_finish(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    stats: &StationaryStats,
+    mom: &Moments,
+) -> Kernel {
+    Kernel {
         order: 1,
         lags: s.lags(),
-        shape: vec![l, p, m],
+        shape: vec![s.n_lags, model.p(), model.m()],
         values: mom.mean(),
         stderr: mom.stderr(),
-        mean: stats.mean_readout,
-        mean_stderr: stats.mean_readout_se,
+        mean: stats.mean_readout.clone(),
+        mean_stderr: stats.mean_readout_se.clone(),
         n_paths: mom.count,
-    })
+    }
 }

@@ -7,10 +7,13 @@
 //! `∝ 1/(σ² dt)`: lags can be averaged into bins of `bin_width` steps, which divides it by
 //! the bin width.
 
+use std::ops::Range;
+
 use ndarray::Array2;
 
-use super::ensemble::{check_settings, reduce_blocks, stationary_run, Moments};
+use super::ensemble::{check_settings, stationary_run};
 use super::linalg::min_norm_solve;
+use super::reduce::{paths_in, reduce_blocks, BlockTree, Decoder, Moments, PartialSums, Sums};
 use super::{EnsembleSettings, Kernel};
 use crate::model::{Noise, Srnn};
 use crate::progress::Progress;
@@ -64,68 +67,81 @@ fn bins(s: &EnsembleSettings, width: usize) -> Result<(Vec<usize>, Vec<f64>)> {
     Ok((counts, lags))
 }
 
-/// Per-block sums for `E[(F − F̄) W]` and its standard error, expanded in sums that merge.
-#[derive(Clone)]
-struct LrSums {
-    fw: Vec<f64>,
-    f2w2: Vec<f64>,
-    fw2: Vec<f64>,
-    w: Vec<f64>,
-    w2: Vec<f64>,
+/// Per-block sums for `E[(F − F̄) W]` and its standard error, expanded in sums that merge:
+/// `lr` holds `Σ FW`, `Σ F²W²`, `Σ FW²`, `Σ W`, `Σ W²` per entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LrSums {
+    lr: Sums,
     f: Moments,
 }
 
 impl LrSums {
     fn new(len: usize, p: usize) -> Self {
         LrSums {
-            fw: vec![0.0; len],
-            f2w2: vec![0.0; len],
-            fw2: vec![0.0; len],
-            w: vec![0.0; len],
-            w2: vec![0.0; len],
+            lr: Sums(vec![vec![0.0; len]; 5]),
             f: Moments::new(p),
         }
     }
 
-    fn add(&mut self, at: usize, f: f64, w: f64) {
-        let fw = f * w;
-        self.fw[at] += fw;
-        self.f2w2[at] += fw * fw;
-        self.fw2[at] += fw * w;
-        self.w[at] += w;
-        self.w2[at] += w * w;
+    /// Kernel entries.
+    pub(crate) fn len(&self) -> usize {
+        self.lr.0[0].len()
     }
 
-    fn merge(&mut self, o: &LrSums) {
-        for (a, b) in [
-            (&mut self.fw, &o.fw),
-            (&mut self.f2w2, &o.f2w2),
-            (&mut self.fw2, &o.fw2),
-            (&mut self.w, &o.w),
-            (&mut self.w2, &o.w2),
-        ] {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
-            }
-        }
-        self.f.merge(&o.f);
+    /// Readout components.
+    pub(crate) fn readouts(&self) -> usize {
+        self.f.sum.len()
+    }
+
+    fn add(&mut self, at: usize, f: f64, w: f64) {
+        let fw = f * w;
+        let [s_fw, s_f2w2, s_fw2, s_w, s_w2] = &mut self.lr.0[..] else {
+            unreachable!("five sums")
+        };
+        s_fw[at] += fw;
+        s_f2w2[at] += fw * fw;
+        s_fw2[at] += fw * w;
+        s_w[at] += w;
+        s_w2[at] += w * w;
     }
 
     /// `(values, stderr)`; `output(index)` names the readout component of an entry.
     fn finish(&self, output: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f64>) {
         let n = self.f.count as f64;
         let fbar = self.f.mean();
-        let mut vals = Vec::with_capacity(self.fw.len());
-        let mut errs = Vec::with_capacity(self.fw.len());
-        for e in 0..self.fw.len() {
+        let [fw, f2w2, fw2, w, w2] = &self.lr.0[..] else {
+            unreachable!("five sums")
+        };
+        let mut vals = Vec::with_capacity(fw.len());
+        let mut errs = Vec::with_capacity(fw.len());
+        for e in 0..fw.len() {
             let fb = fbar[output(e)];
-            let mean = (self.fw[e] - fb * self.w[e]) / n;
-            let second = (self.f2w2[e] - 2.0 * fb * self.fw2[e] + fb * fb * self.w2[e]) / n;
+            let mean = (fw[e] - fb * w[e]) / n;
+            let second = (f2w2[e] - 2.0 * fb * fw2[e] + fb * fb * w2[e]) / n;
             let var = (second - mean * mean).max(0.0) * n / (n - 1.0);
             vals.push(mean);
             errs.push((var / n).sqrt());
         }
         (vals, errs)
+    }
+}
+
+impl PartialSums for LrSums {
+    fn merge(&mut self, right: &Self) {
+        self.lr.merge(&right.lr);
+        self.f.merge(&right.f);
+    }
+
+    fn encode(&self, out: &mut Vec<f64>) {
+        self.lr.encode(out);
+        self.f.encode(out);
+    }
+
+    fn decode(src: &mut Decoder<'_>) -> Result<Self> {
+        Ok(LrSums {
+            lr: Sums::decode(src)?,
+            f: Moments::decode(src)?,
+        })
     }
 }
 
@@ -181,15 +197,22 @@ fn block_common(model: &Srnn, s: &EnsembleSettings, first: usize, rows: usize) -
     stationary_run(model, s, first, rows, s.n_lags, Record::FinalReadout)
 }
 
-fn kernel(
+/// The kernel of `order` from the whole call's sums.
+pub(crate) fn girsanov_kernel(
+    model: &Srnn,
+    s: &EnsembleSettings,
     order: usize,
-    lags: Vec<f64>,
-    shape: Vec<usize>,
+    bin_width: usize,
     sums: &LrSums,
-    entry_output: impl Fn(usize) -> usize,
-) -> Kernel {
-    let (values, stderr) = sums.finish(entry_output);
-    Kernel {
+) -> Result<Kernel> {
+    let (counts, lags) = bins(s, bin_width)?;
+    let (m, p, nb) = (model.m(), model.p(), counts.len());
+    let (shape, per_output) = match order {
+        1 => (vec![nb, p, m], m),
+        _ => (vec![nb, nb, p, m, m], m * m),
+    };
+    let (values, stderr) = sums.finish(|e| (e / per_output) % p);
+    Ok(Kernel {
         order,
         lags,
         shape,
@@ -198,21 +221,23 @@ fn kernel(
         mean: sums.f.mean(),
         mean_stderr: sums.f.stderr(),
         n_paths: sums.f.count,
-    }
+    })
 }
 
-/// First-order kernel `(n_bins, p, m)`, each bin the average of `bin_width` lags.
-pub fn girsanov_k1(
+/// Partial sums over `blocks` of the first-order kernel `(n_bins, p, m)`, each bin the
+/// average of `bin_width` lags.
+pub(crate) fn girsanov_k1_partial(
     model: &Srnn,
     s: &EnsembleSettings,
     bin_width: usize,
+    blocks: Range<usize>,
     progress: &Progress,
-) -> Result<Kernel> {
+) -> Result<BlockTree<LrSums>> {
     check_settings(model, s)?;
     let phi = weight_vectors(model)?;
-    let (counts, lags) = bins(s, bin_width)?;
+    let (counts, _) = bins(s, bin_width)?;
     let (m, p, nb) = (model.m(), model.p(), counts.len());
-    progress.add_total(s.n_paths as u64);
+    progress.add_total(paths_in(s, &blocks) as u64);
     let block = |first: usize, rows: usize| -> Result<LrSums> {
         let y = block_common(model, s, first, rows)?;
         let w = binned_weights(model, s, &phi, first, rows, bin_width, &counts);
@@ -231,25 +256,26 @@ pub fn girsanov_k1(
         progress.advance(rows as u64);
         Ok(sums)
     };
-    let sums = reduce_blocks(s, progress, 5 * nb * p * m, block, |a, b| a.merge(&b))?;
-    Ok(kernel(1, lags, vec![nb, p, m], &sums, |e| (e / m) % p))
+    reduce_blocks(s, blocks, progress, 5 * nb * p * m, block)
 }
 
-/// Second-order kernel `(n_bins, n_bins, p, m, m)` with products of weights, centred by
-/// their expectation (the diagonal correction `δ_{j1 j2} φ_kᵀφ_l / dt`, averaged over bins).
-pub fn girsanov_k2(
+/// Partial sums over `blocks` of the second-order kernel `(n_bins, n_bins, p, m, m)` with
+/// products of weights, centred by their expectation (the diagonal correction
+/// `δ_{j1 j2} φ_kᵀφ_l / dt`, averaged over bins).
+pub(crate) fn girsanov_k2_partial(
     model: &Srnn,
     s: &EnsembleSettings,
     bin_width: usize,
+    blocks: Range<usize>,
     progress: &Progress,
-) -> Result<Kernel> {
+) -> Result<BlockTree<LrSums>> {
     check_settings(model, s)?;
     let phi = weight_vectors(model)?;
     let gram = phi.t().dot(&phi);
-    let (counts, lags) = bins(s, bin_width)?;
+    let (counts, _) = bins(s, bin_width)?;
     let (m, p, nb) = (model.m(), model.p(), counts.len());
     let dt = s.dt;
-    progress.add_total(s.n_paths as u64);
+    progress.add_total(paths_in(s, &blocks) as u64);
     let block = |first: usize, rows: usize| -> Result<LrSums> {
         let y = block_common(model, s, first, rows)?;
         let w = binned_weights(model, s, &phi, first, rows, bin_width, &counts);
@@ -277,10 +303,5 @@ pub fn girsanov_k2(
         progress.advance(rows as u64);
         Ok(sums)
     };
-    let sums = reduce_blocks(s, progress, 5 * nb * nb * p * m * m, block, |a, b| {
-        a.merge(&b)
-    })?;
-    Ok(kernel(2, lags, vec![nb, nb, p, m, m], &sums, |e| {
-        (e / (m * m)) % p
-    }))
+    reduce_blocks(s, blocks, progress, 5 * nb * nb * p * m * m, block)
 }

@@ -16,20 +16,24 @@
 
 mod adjoint;
 mod ensemble;
+mod estimator;
 mod exact;
 mod fd;
 mod fdt;
 mod girsanov;
 pub mod linalg;
+mod reduce;
 mod stats;
 
-pub use adjoint::adjoint_k1;
-pub use ensemble::Moments;
+pub use estimator::{Estimate, Estimator, Partial};
 pub use exact::{exact_k1, exact_stationary, ExactStationary};
-pub use fd::{fd_k1, fd_k2};
-pub use fdt::fdt_gauss_k1;
-pub use girsanov::{girsanov_k1, girsanov_k2};
-pub use stats::{correlation, stationary_stats, CorrelationFunction, Observable, StationaryStats};
+pub use fdt::first_pass as fdt_gauss_first_pass;
+pub use reduce::{block_count, BlockTree, Moments, PartialSums};
+pub use stats::{CorrelationFunction, Observable, Origins, StationaryStats};
+
+use crate::model::Srnn;
+use crate::progress::Progress;
+use crate::Result;
 
 /// How an ensemble of stationary paths is drawn.
 #[derive(Debug, Clone)]
@@ -97,6 +101,125 @@ impl Kernel {
             n_paths: k.count,
         }
     }
+}
+
+impl Estimate {
+    fn into_kernel(self) -> Kernel {
+        match self {
+            Estimate::Kernel(k) => k,
+            _ => unreachable!("a kernel estimator returns a kernel"),
+        }
+    }
+}
+
+/// First-order kernel by the adjoint sweep; `(L, p, m)`, with the readout mean at `t_N`.
+pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Result<Kernel> {
+    Ok(Estimator::Adjoint
+        .estimate(model, s, progress)?
+        .into_kernel())
+}
+
+/// First-order kernel `(L, p, m)` by central differences with kick size `eps`.
+pub fn fd_k1(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) -> Result<Kernel> {
+    let fd = Estimator::Fd { order: 1, eps };
+    Ok(fd.estimate(model, s, progress)?.into_kernel())
+}
+
+/// Second-order kernel `(L, L, p, m, m)` by mixed four-point differences with kick size `eps`.
+pub fn fd_k2(model: &Srnn, s: &EnsembleSettings, eps: f64, progress: &Progress) -> Result<Kernel> {
+    let fd = Estimator::Fd { order: 2, eps };
+    Ok(fd.estimate(model, s, progress)?.into_kernel())
+}
+
+/// First-order likelihood-ratio kernel `(n_bins, p, m)`.
+pub fn girsanov_k1(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    bin_width: usize,
+    progress: &Progress,
+) -> Result<Kernel> {
+    let lr = Estimator::Girsanov {
+        order: 1,
+        bin_width,
+    };
+    Ok(lr.estimate(model, s, progress)?.into_kernel())
+}
+
+/// Second-order likelihood-ratio kernel `(n_bins, n_bins, p, m, m)`.
+pub fn girsanov_k2(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    bin_width: usize,
+    progress: &Progress,
+) -> Result<Kernel> {
+    let lr = Estimator::Girsanov {
+        order: 2,
+        bin_width,
+    };
+    Ok(lr.estimate(model, s, progress)?.into_kernel())
+}
+
+/// Stationary mean and covariance from paths after burn-in, each averaged over the states at
+/// steps `0, stride, …` up to `n_steps` (`n_steps = 0`: the burnt-in state alone).
+pub fn stationary_stats(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    n_steps: usize,
+    stride: usize,
+    progress: &Progress,
+) -> Result<StationaryStats> {
+    match (Estimator::Stats { n_steps, stride }).estimate(model, s, progress)? {
+        Estimate::Stats(st) => Ok(st),
+        _ => unreachable!("the statistics estimator returns statistics"),
+    }
+}
+
+/// `E∞[f(h_τ) g(h_0)]` (uncentred) on the lag grid of `s`, averaged over `n_origins`
+/// origins `every` steps apart along each stationary path.
+pub fn correlation(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    observable: Observable,
+    n_origins: usize,
+    every: usize,
+    progress: &Progress,
+) -> Result<CorrelationFunction> {
+    let origins = Origins {
+        count: n_origins,
+        every,
+    };
+    let est = Estimator::Correlation {
+        observable,
+        origins,
+    };
+    match est.estimate(model, s, progress)? {
+        Estimate::Correlation(c) => Ok(c),
+        _ => unreachable!("the correlation estimator returns a correlation"),
+    }
+}
+
+/// Quasi-Gaussian FDT kernel `(L, p, m)`: the stationary statistics of the paths, then their
+/// lagged products centred and projected with them (see [`Estimator::FdtGauss`]).
+pub fn fdt_gauss_k1(
+    model: &Srnn,
+    s: &EnsembleSettings,
+    n_origins: usize,
+    every: usize,
+    progress: &Progress,
+) -> Result<Kernel> {
+    ensemble::check_settings(model, s)?;
+    let origins = Origins {
+        count: n_origins,
+        every,
+    };
+    origins.check()?;
+    let (n_steps, stride) = fdt_gauss_first_pass(s, origins);
+    let stats = stationary_stats(model, s, n_steps, stride, progress)?;
+    let est = Estimator::FdtGauss {
+        origins,
+        stats: Box::new(stats),
+    };
+    Ok(est.estimate(model, s, progress)?.into_kernel())
 }
 
 #[cfg(test)]

@@ -3,9 +3,12 @@
 //! after its burn-in; paths are independent, so standard errors come from the spread of the
 //! per-path averages (the covariance's by the delta method).
 
+use std::ops::Range;
+
 use ndarray::Array2;
 
-use super::ensemble::{drift, readout, reduce_blocks, stationary_run, Moments};
+use super::ensemble::{drift, readout, stationary_run};
+use super::reduce::{paths_in, reduce_blocks, BlockTree, Decoder, Moments, PartialSums, Sums};
 use super::EnsembleSettings;
 use crate::model::Srnn;
 use crate::progress::Progress;
@@ -13,73 +16,57 @@ use crate::simulation::Record;
 use crate::{Error, Result};
 
 /// Sums for the mean and covariance of a `d`-vector from per-path averages `μ_i` and
-/// second moments `M_i`, and the delta-method variance of `cov = E[M] − μμᵀ`.
-#[derive(Debug, Clone)]
-struct CovSums {
+/// second moments `M_i`, and the delta-method variance of `cov = E[M] − μμᵀ`: `sums` holds
+/// `Σ μ` (padded to `d²`), `Σ μ_a μ_b`, `Σ M`, `Σ M²`, `Σ M μ_a`, `Σ M μ_b`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovSums {
     d: usize,
     count: usize,
-    s1: Vec<f64>,
-    s11: Vec<f64>,
-    s2: Vec<f64>,
-    s22: Vec<f64>,
-    s2a: Vec<f64>,
-    s2b: Vec<f64>,
+    sums: Sums,
 }
 
 impl CovSums {
     fn new(d: usize) -> Self {
-        let z = vec![0.0; d * d];
         CovSums {
             d,
             count: 0,
-            s1: vec![0.0; d],
-            s11: z.clone(),
-            s2: z.clone(),
-            s22: z.clone(),
-            s2a: z.clone(),
-            s2b: z,
+            sums: Sums(vec![vec![0.0; d * d]; 6]),
         }
+    }
+
+    pub(crate) fn dim(&self) -> usize {
+        self.d
     }
 
     fn push(&mut self, mu: &[f64], m2: &[f64]) {
         let d = self.d;
+        let [s1, s11, s2, s22, s2a, s2b] = &mut self.sums.0[..] else {
+            unreachable!("six sums")
+        };
         for a in 0..d {
-            self.s1[a] += mu[a];
+            s1[a] += mu[a];
             for b in 0..d {
                 let e = a * d + b;
-                self.s11[e] += mu[a] * mu[b];
-                self.s2[e] += m2[e];
-                self.s22[e] += m2[e] * m2[e];
-                self.s2a[e] += m2[e] * mu[a];
-                self.s2b[e] += m2[e] * mu[b];
+                s11[e] += mu[a] * mu[b];
+                s2[e] += m2[e];
+                s22[e] += m2[e] * m2[e];
+                s2a[e] += m2[e] * mu[a];
+                s2b[e] += m2[e] * mu[b];
             }
         }
         self.count += 1;
-    }
-
-    fn merge(&mut self, o: &CovSums) {
-        for (x, y) in [
-            (&mut self.s1, &o.s1),
-            (&mut self.s11, &o.s11),
-            (&mut self.s2, &o.s2),
-            (&mut self.s22, &o.s22),
-            (&mut self.s2a, &o.s2a),
-            (&mut self.s2b, &o.s2b),
-        ] {
-            for (a, b) in x.iter_mut().zip(y) {
-                *a += b;
-            }
-        }
-        self.count += o.count;
     }
 
     /// `(mean, mean_se, cov, cov_se)`.
     fn finish(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
         let d = self.d;
         let n = self.count as f64;
+        let [s1, s11, s2, s22, s2a, s2b] = &self.sums.0[..] else {
+            unreachable!("six sums")
+        };
         let corr = n / (n - 1.0).max(1.0);
-        let mu: Vec<f64> = self.s1.iter().map(|s| s / n).collect();
-        let e11 = |a: usize, b: usize| self.s11[a * d + b] / n;
+        let mu: Vec<f64> = s1[..d].iter().map(|s| s / n).collect();
+        let e11 = |a: usize, b: usize| s11[a * d + b] / n;
         let mean_se = (0..d)
             .map(|a| ((e11(a, a) - mu[a] * mu[a]).max(0.0) * corr / n).sqrt())
             .collect();
@@ -88,15 +75,14 @@ impl CovSums {
         for a in 0..d {
             for b in 0..d {
                 let e = a * d + b;
-                let m2 = self.s2[e] / n;
+                let m2 = s2[e] / n;
                 cov[e] = m2 - mu[a] * mu[b];
                 // Influence of path i: ψ_i = M_i − μ_a μ_{i,b} − μ_b μ_{i,a}.
                 let e_psi = m2 - 2.0 * mu[a] * mu[b];
-                let e_psi2 =
-                    self.s22[e] / n + mu[a] * mu[a] * e11(b, b) + mu[b] * mu[b] * e11(a, a)
-                        - 2.0 * mu[a] * self.s2b[e] / n
-                        - 2.0 * mu[b] * self.s2a[e] / n
-                        + 2.0 * mu[a] * mu[b] * e11(a, b);
+                let e_psi2 = s22[e] / n + mu[a] * mu[a] * e11(b, b) + mu[b] * mu[b] * e11(a, a)
+                    - 2.0 * mu[a] * s2b[e] / n
+                    - 2.0 * mu[b] * s2a[e] / n
+                    + 2.0 * mu[a] * mu[b] * e11(a, b);
                 cov_se[e] = ((e_psi2 - e_psi * e_psi).max(0.0) * corr / n).sqrt();
             }
         }
@@ -104,8 +90,33 @@ impl CovSums {
     }
 }
 
+impl PartialSums for CovSums {
+    fn merge(&mut self, right: &Self) {
+        self.sums.merge(&right.sums);
+        self.count += right.count;
+    }
+
+    fn encode(&self, out: &mut Vec<f64>) {
+        out.push(self.d as f64);
+        out.push(self.count as f64);
+        self.sums.encode(out);
+    }
+
+    fn decode(src: &mut Decoder<'_>) -> Result<Self> {
+        let (d, count) = (src.count()?, src.count()?);
+        let sums = Sums::decode(src)?;
+        if sums.0.len() != 6 || sums.0[0].len() != d * d {
+            return Err(Error::invalid(
+                "partial",
+                "not the partial sums of an srnn_rs estimator (corrupted covariance sums)",
+            ));
+        }
+        Ok(CovSums { d, count, sums })
+    }
+}
+
 /// Stationary moments of the state (`n`) and the readout (`p`), row-major matrices.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StationaryStats {
     pub mean_state: Vec<f64>,
     pub mean_state_se: Vec<f64>,
@@ -134,15 +145,17 @@ fn check_common(s: &EnsembleSettings) -> Result<()> {
     Ok(())
 }
 
-/// Mean and covariance from paths after burn-in, each averaged over the states at steps
-/// `0, stride, …` up to `n_steps` (`n_steps = 0`: the burnt-in state alone).
-pub fn stationary_stats(
+/// Partial sums over `blocks` for the mean and covariance of the state and the readout, each
+/// path averaged over its states at steps `0, stride, …` up to `n_steps` after burn-in
+/// (`n_steps = 0`: the burnt-in state alone).
+pub(crate) fn stationary_stats_partial(
     model: &Srnn,
     s: &EnsembleSettings,
     n_steps: usize,
     stride: usize,
+    blocks: Range<usize>,
     progress: &Progress,
-) -> Result<StationaryStats> {
+) -> Result<BlockTree<(CovSums, CovSums)>> {
     check_common(s)?;
     if stride == 0 {
         return Err(Error::invalid(
@@ -151,7 +164,7 @@ pub fn stationary_stats(
         ));
     }
     let (n, p) = (model.n(), model.p());
-    progress.add_total(s.n_paths as u64);
+    progress.add_total(paths_in(s, &blocks) as u64);
     let block = |first: usize, rows: usize| -> Result<(CovSums, CovSums)> {
         let states = stationary_run(model, s, first, rows, n_steps, Record::State)?;
         let (mut cs, mut cr) = (CovSums::new(n), CovSums::new(p));
@@ -186,13 +199,14 @@ pub fn stationary_stats(
         progress.advance(rows as u64);
         Ok((cs, cr))
     };
-    let (cs, cr) = reduce_blocks(s, progress, 5 * (n * n + p * p), block, |a, b| {
-        a.0.merge(&b.0);
-        a.1.merge(&b.1);
-    })?;
+    reduce_blocks(s, blocks, progress, 6 * (n * n + p * p), block)
+}
+
+/// The statistics of the whole call from its sums.
+pub(crate) fn stationary_stats_finish((cs, cr): &(CovSums, CovSums)) -> StationaryStats {
     let (mean_state, mean_state_se, cov_state, cov_state_se) = cs.finish();
     let (mean_readout, mean_readout_se, cov_readout, cov_readout_se) = cr.finish();
-    Ok(StationaryStats {
+    StationaryStats {
         mean_state,
         mean_state_se,
         cov_state,
@@ -202,7 +216,7 @@ pub fn stationary_stats(
         cov_readout,
         cov_readout_se,
         n_paths: cs.count,
-    })
+    }
 }
 
 /// The function `g` of `E∞[f(h_τ) g(h_0)]` (`f` is always the readout).
@@ -228,14 +242,14 @@ pub struct CorrelationFunction {
 
 /// How the origins of the lagged products are laid out along each path.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Origins {
+pub struct Origins {
     pub count: usize,
     pub every: usize,
 }
 
 impl Origins {
     pub fn run_length(&self, n_lags: usize) -> usize {
-        n_lags - 1 + (self.count - 1) * self.every
+        n_lags.saturating_sub(1) + self.count.saturating_sub(1).saturating_mul(self.every)
     }
 
     pub fn check(&self) -> Result<()> {
@@ -250,16 +264,18 @@ impl Origins {
 }
 
 /// Per path, the average over origins `t` of `(f(h_{t+i}) − μf) ((g(h_t) − μg)ᵀ P)`,
-/// reduced over paths. `centre = (μf, μg)`; `proj` is `(q, m)`.
-pub(crate) fn lagged_products(
+/// as partial sums over `blocks`. `centre = (μf, μg)`; `proj` is `(q, m)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lagged_products_partial(
     model: &Srnn,
     s: &EnsembleSettings,
     origins: Origins,
     observable: Observable,
     centre: Option<(&[f64], &[f64])>,
     proj: Option<&Array2<f64>>,
+    blocks: Range<usize>,
     progress: &Progress,
-) -> Result<Moments> {
+) -> Result<BlockTree<Moments>> {
     check_common(s)?;
     origins.check()?;
     let (n, p, l) = (model.n(), model.p(), s.n_lags);
@@ -273,7 +289,7 @@ pub(crate) fn lagged_products(
     let cols = proj.map_or(q, |pm| pm.ncols());
     let gamma = model.gamma_matrix();
     let run = origins.run_length(l);
-    progress.add_total(s.n_paths as u64);
+    progress.add_total(paths_in(s, &blocks) as u64);
     let block = |first: usize, rows: usize| -> Result<Moments> {
         let states = stationary_run(model, s, first, rows, run, Record::State)?;
         let mut out = Moments::new(l * p * cols);
@@ -334,30 +350,21 @@ pub(crate) fn lagged_products(
         progress.advance(rows as u64);
         Ok(out)
     };
-    reduce_blocks(s, progress, 3 * l * p * cols, block, |a, b| a.merge(&b))
+    reduce_blocks(s, blocks, progress, 3 * l * p * cols, block)
 }
 
-/// `E∞[f(h_τ) g(h_0)]` (uncentred) on the lag grid of `s`, averaged over `n_origins`
-/// origins `every` steps apart along each stationary path.
-pub fn correlation(
+/// `E∞[f(h_τ) g(h_0)]` (uncentred) of the whole call from its sums.
+pub(crate) fn correlation_finish(
     model: &Srnn,
     s: &EnsembleSettings,
-    observable: Observable,
-    n_origins: usize,
-    every: usize,
-    progress: &Progress,
-) -> Result<CorrelationFunction> {
-    let origins = Origins {
-        count: n_origins,
-        every,
-    };
-    let mom = lagged_products(model, s, origins, observable, None, None, progress)?;
+    mom: &Moments,
+) -> CorrelationFunction {
     let q = mom.sum.len() / (s.n_lags * model.p());
-    Ok(CorrelationFunction {
+    CorrelationFunction {
         lags: s.lags(),
         shape: vec![s.n_lags, model.p(), q],
         values: mom.mean(),
         stderr: mom.stderr(),
         n_paths: mom.count,
-    })
+    }
 }

@@ -307,3 +307,114 @@ fn one_run_and_split_runs_give_the_same_paths() {
     .unwrap();
     assert_eq!(whole, split);
 }
+
+/// Every estimator's partial sums over contiguous block ranges, appended in any grouping,
+/// finish into the bits of the whole call; and survive their flat encoding.
+#[test]
+fn block_ranges_merge_into_the_bits_of_the_whole_call() {
+    let model = tanh_net(3, 2);
+    let s = settings(0.05, 4, 37); // 10 blocks of 4, the last one ragged
+    let origins = Origins { count: 3, every: 2 };
+    let (n_steps, stride) = fdt_gauss_first_pass(&s, origins);
+    let stats = stationary_stats(&model, &s, n_steps, stride, &Progress::new()).unwrap();
+    let estimators = [
+        Estimator::Adjoint,
+        Estimator::Fd {
+            order: 1,
+            eps: 1e-5,
+        },
+        Estimator::Fd {
+            order: 2,
+            eps: 1e-3,
+        },
+        Estimator::Girsanov {
+            order: 1,
+            bin_width: 2,
+        },
+        Estimator::Girsanov {
+            order: 2,
+            bin_width: 1,
+        },
+        Estimator::Stats {
+            n_steps: 3,
+            stride: 2,
+        },
+        Estimator::Correlation {
+            observable: Observable::Drift,
+            origins,
+        },
+        Estimator::FdtGauss {
+            origins,
+            stats: Box::new(stats),
+        },
+    ];
+    let n = block_count(&s);
+    assert_eq!(n, 10);
+    for est in &estimators {
+        let progress = Progress::new();
+        let whole = est.estimate(&model, &s, &progress).unwrap();
+        for cuts in [
+            vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            vec![0, 3, 10],
+            vec![0, 5, 6, 10],
+            vec![0, 7, 9, 10],
+        ] {
+            let parts: Vec<Partial> = cuts
+                .windows(2)
+                .map(|w| est.partial(&model, &s, w[0]..w[1], &progress).unwrap())
+                .map(|p| Partial::decode(&p.encode()).unwrap())
+                .collect();
+            // Left to right, and right to left (each right part appended to its left neighbour).
+            let mut left = parts[0].clone();
+            for p in &parts[1..] {
+                left.append(p.clone()).unwrap();
+            }
+            let mut right = parts.last().unwrap().clone();
+            for p in parts[..parts.len() - 1].iter().rev() {
+                let mut q = p.clone();
+                q.append(right).unwrap();
+                right = q;
+            }
+            assert_eq!(
+                est.finish(&model, &s, left).unwrap(),
+                whole,
+                "{est:?} {cuts:?}"
+            );
+            assert_eq!(
+                est.finish(&model, &s, right).unwrap(),
+                whole,
+                "{est:?} {cuts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn partials_refuse_gaps_other_kinds_and_incomplete_ranges() {
+    let model = tanh_net(3, 2);
+    let s = settings(0.05, 4, 37);
+    let p = Progress::new();
+    let adj = Estimator::Adjoint;
+    let mut a = adj.partial(&model, &s, 0..3, &p).unwrap();
+    let gap = adj.partial(&model, &s, 4..10, &p).unwrap();
+    assert!(a.clone().append(gap).is_err());
+    let other = (Estimator::Stats {
+        n_steps: 0,
+        stride: 1,
+    })
+    .partial(&model, &s, 3..10, &p)
+    .unwrap();
+    assert!(a.append(other).is_err());
+    let head = adj.partial(&model, &s, 0..9, &p).unwrap();
+    assert!(adj.finish(&model, &s, head).is_err());
+    assert!(adj.partial(&model, &s, 3..11, &p).is_err());
+    let whole = adj.partial(&model, &s, 0..10, &p).unwrap();
+    let fd2 = Estimator::Fd {
+        order: 2,
+        eps: 1e-3,
+    };
+    assert!(fd2.finish(&model, &s, whole.clone()).is_err());
+    let mut bad = whole.encode();
+    bad.truncate(bad.len() - 1);
+    assert!(Partial::decode(&bad).is_err());
+}
