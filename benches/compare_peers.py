@@ -1,7 +1,7 @@
 """Times srnn_rs against the same Euler–Maruyama ensemble written in NumPy (and JAX when
 installed), in one run on one machine, and prints the ratios.
 
-    python benches/compare_peers.py            # SPEC §8 workload: tanh, n=64, 2000 paths, 1000 steps
+    python benches/compare_peers.py            # the README table's workload: tanh, n=64, 2000 paths, 1000 steps
     python benches/compare_peers.py --quick    # smaller, for a smoke run
 
 The contenders take turns, best of ``--repeats`` each. Also reports path-steps per second,

@@ -1,9 +1,10 @@
 """K1 by the adjoint method: srnn_rs against a NumPy implementation of the same estimator.
 
-Workload (SPEC §8): tanh network, n = 64, 2000 stationary paths, 200 lags. The NumPy version is
-written as a user would: Euler–Maruyama vectorised over paths (batched matmul), the states of the
-last 200 steps stored, then the backward sweep ``λ_j = λ_{j+1}(I + dt Db(h_j))`` vectorised over
-paths, ``K1[i] = mean_paths(λ C)`` with standard errors. Both burn in for the same time.
+Workload (the README's speed table, see benches/README.md): tanh network, n = 64, 2000 stationary
+paths, 200 lags. The NumPy version is written as a user would: Euler–Maruyama vectorised over paths
+(batched matmul), the states of the last 200 steps stored, then the backward sweep
+``λ_j = λ_{j+1}(I + dt Db(h_j))`` vectorised over paths, ``K1[i] = mean_paths(λ C)`` with standard
+errors. Both burn in for the same time.
 
 Then, on a smaller network, the cost of every estimator per kernel point at equal standard
 error (cost ∝ time × SE², since SE ∝ 1/√paths).

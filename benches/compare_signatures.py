@@ -1,5 +1,6 @@
 """Time srnn_rs against iisignature and (when installed) pySigLib on the signature workloads
-of SPEC §8, in one run on the same machine, and print the ratios.
+of the README's speed table (see benches/README.md), in one run on the same machine, and print
+the ratios.
 
 Usage: python benches/compare_signatures.py [--repeat N] [--quick] [--pysiglib-core PATH]
 

@@ -1,4 +1,5 @@
-//! Criterion benchmarks of the signature engine on the workloads of SPEC §8:
+//! Criterion benchmarks of the signature engine on the workloads of the README's speed table
+//! (see `benches/README.md`):
 //! signatures (batch, length, d, depth) = (256,512,4,5), (32,1024,8,4), (1024,128,3,6);
 //! Lyndon log-signatures (256,256,4,4); PDE signature-kernel Gram 64×64, L=128, d=3.
 //! `benches/compare_signatures.py` times the same workloads against iisignature/pySigLib.
