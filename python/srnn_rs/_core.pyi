@@ -18,6 +18,7 @@ import numpy.typing as npt
 __all__ = [
     "__version__",
     "cpu_features",
+    "init_thread_pool",
     "DEFAULT_BLOCK_SIZE",
     "NativeModel",
     "standard_normals",
@@ -47,6 +48,10 @@ _Progress = Callable[[int, int], object]
 
 def cpu_features() -> Literal["avx512", "avx2", "generic"]:
     """The SIMD level the core dispatches to on this CPU ("avx512", "avx2" or "generic")."""
+
+def init_thread_pool(threads: int) -> bool:
+    """Sizes this process's rayon pool to ``threads`` if nothing has used it yet; returns
+    whether the pool has that size."""
 
 # simulation.rs
 
@@ -195,9 +200,13 @@ class EnsembleJob:
     ) -> EnsembleJob: ...
     @property
     def n_blocks(self) -> int: ...
+    @property
+    def block_size(self) -> int: ...
+    @property
+    def n_paths(self) -> int: ...
     def first_pass(self) -> EnsembleJob | None: ...
     def with_first_pass(self, partial: PartialSums) -> EnsembleJob: ...
-    def partial(self, model: NativeModel, start: int, end: int, n_threads: int | None = None) -> PartialSums: ...
+    def partial(self, model: NativeModel, start: int, end: int) -> PartialSums: ...
     def finish(self, model: NativeModel, partial: PartialSums) -> Any: ...
     def run(self, model: NativeModel, progress: _Progress | None = None) -> Any: ...
     @staticmethod

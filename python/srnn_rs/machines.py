@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
+from ._blocktree import BlockTree
 from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed
 from .features import lifted_path, response_feature
 
@@ -77,28 +78,47 @@ def _targets(y: Any, n: int) -> Tuple[np.ndarray, bool]:
     return (y[:, None], True) if y.ndim == 1 else (y, False)
 
 
+def _stacked_factor(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    return np.asarray(np.linalg.qr(np.concatenate([top, bottom], axis=0), mode="r"))
+
+
 class _LeastSquares:
     """Ridge regression accumulated block by block in the triangular factor ``R`` of
     ``[X 1 | Y]`` (so ``RᵀR`` is the accumulated ``[X 1 | Y]ᵀ[X 1 | Y]``): memory is that of
     ``XᵀX``, but the solve does not square the condition number, so a fit that should be exact
-    is exact to round-off. The intercept is not penalised."""
+    is exact to round-off. The intercept is not penalised.
 
-    def __init__(self, fit_intercept: bool) -> None:
+    Blocks' factors combine along the fixed block tree of :mod:`srnn_rs._blocktree`, so the
+    factors of block ranges accumulated elsewhere (:func:`srnn_rs.dask.fit`) and appended give
+    the local fit's bits."""
+
+    def __init__(self, fit_intercept: bool, first_block: int = 0) -> None:
         self.fit_intercept = fit_intercept
-        self.r: Optional[np.ndarray] = None
+        self.tree: BlockTree[np.ndarray] = BlockTree(_stacked_factor, first_block)
         self.n_features = 0
 
+    @property
+    def r(self) -> Optional[np.ndarray]:
+        return self.tree.root()
+
     def add(self, X: np.ndarray, Y: np.ndarray) -> None:
+        """Adds the next block of rows."""
         cols = [X, np.ones((X.shape[0], 1))] if self.fit_intercept else [X]
         block = np.concatenate([*cols, Y], axis=1)
         self.n_features = block.shape[1] - Y.shape[1]
-        stacked = block if self.r is None else np.concatenate([self.r, block], axis=0)
-        self.r = np.asarray(np.linalg.qr(stacked, mode="r"))
+        self.tree.push(np.asarray(np.linalg.qr(block, mode="r")))
+
+    def append(self, right: "_LeastSquares") -> "_LeastSquares":
+        """This range of blocks followed by ``right``'s."""
+        self.tree.append(right.tree)
+        self.n_features = self.n_features or right.n_features
+        return self
 
     def solve(self, alpha: float) -> Tuple[np.ndarray, np.ndarray]:
-        assert self.r is not None
+        r = self.r
+        assert r is not None
         F = self.n_features
-        R, c = self.r[:, :F], self.r[:, F:]
+        R, c = r[:, :F], r[:, F:]
         penalty = np.full(F, np.sqrt(alpha))
         if self.fit_intercept:
             penalty[-1] = 0.0
@@ -153,12 +173,21 @@ class ResponseFeatureRidge(_Estimator):
 
     def fit(self, U: Any, y: Any) -> "ResponseFeatureRidge":
         U = as_float_array("U", U, ndim=3)
-        Y, self._flat = _targets(y, U.shape[0])
-        alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
+        Y, flat = _targets(y, U.shape[0])
+        return self._solve(self._accumulate(U, Y), flat)
+
+    def _accumulate(self, U: np.ndarray, Y: np.ndarray, first_sample: int = 0) -> _LeastSquares:
+        """The least-squares factors of the blocks of samples ``first_sample ..`` (a multiple
+        of ``block_size``) held in ``U`` and ``Y``."""
         block = as_int("block_size", self.block_size, minimum=1)
-        acc = _LeastSquares(bool(self.fit_intercept))
+        acc = _LeastSquares(bool(self.fit_intercept), first_sample // block)
         for rows in _blocks(U.shape[0], block):
             acc.add(self.transform(U[rows]), Y[rows])
+        return acc
+
+    def _solve(self, acc: _LeastSquares, flat: bool) -> "ResponseFeatureRidge":
+        alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
+        self._flat = flat
         self.coef_, self.intercept_ = acc.solve(alpha)
         self.n_features_in_ = self.coef_.shape[0]
         return self
@@ -286,29 +315,42 @@ class ReadoutSRNN(_Estimator):
         y = as_float_array("y", y)
         if single:
             y = y[None]
+        y, flat = self._targets(U.shape, y)
+        return self._solve(self._accumulate(U, y), flat)
+
+    def _targets(self, shape: Tuple[int, ...], y: np.ndarray) -> Tuple[np.ndarray, bool]:
+        """``y`` checked against inputs of ``shape`` and laid out for the fit."""
         washout = as_int("washout", self.washout, minimum=0)
-        alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
-        seq = self.target == "sequence"
-        if seq:
+        if self.target == "sequence":
             if y.ndim == 2:
                 y = y[..., None]
-            if y.shape[:2] != U.shape[:2]:
-                raise ValueError(f"y: expected shape ({U.shape[0]}, {U.shape[1]}, q) to match U, got {y.shape}")
-            if washout >= U.shape[1]:
-                raise ValueError(f"washout: must be below the sequence length {U.shape[1]}, got {washout}")
-            self._flat = False
-        else:
-            y, self._flat = _targets(y, U.shape[0])
-        acc = _LeastSquares(True)
+            if y.shape[:2] != shape[:2]:
+                raise ValueError(f"y: expected shape ({shape[0]}, {shape[1]}, q) to match U, got {y.shape}")
+            if washout >= shape[1]:
+                raise ValueError(f"washout: must be below the sequence length {shape[1]}, got {washout}")
+            return y, False
+        return _targets(y, shape[0])
+
+    def _accumulate(self, U: np.ndarray, y: np.ndarray, first_sample: int = 0) -> _LeastSquares:
+        """The least-squares factors of the blocks of samples ``first_sample ..`` (a multiple
+        of ``block_size``) held in ``U`` and ``y``."""
+        washout = as_int("washout", self.washout, minimum=0)
+        block = as_int("block_size", self.block_size, minimum=1)
+        acc = _LeastSquares(True, first_sample // block)
         start = 0
-        for feats in self._features(U):
+        for feats in self._features(U, first_sample):
             rows = slice(start, start + feats.shape[0])
             start = rows.stop
-            if seq:
+            if self.target == "sequence":
                 X = feats[:, washout:].reshape(-1, feats.shape[-1])
                 acc.add(X, y[rows, washout:].reshape(X.shape[0], -1))
             else:
                 acc.add(feats, y[rows])
+        return acc
+
+    def _solve(self, acc: _LeastSquares, flat: bool) -> "ReadoutSRNN":
+        alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
+        self._flat = flat
         self.coef_, self.intercept_ = acc.solve(alpha)
         return self
 

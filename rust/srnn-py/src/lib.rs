@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(runner::cpu_features, m)?)?;
+    m.add_function(wrap_pyfunction!(runner::init_thread_pool, m)?)?;
     m.add(
         "DEFAULT_BLOCK_SIZE",
         srnn_core::simulation::DEFAULT_BLOCK_SIZE,

@@ -14,7 +14,7 @@ use srnn_core::response::{
 };
 
 use crate::errors::CoreError;
-use crate::runner::{run_interruptible, run_quick, with_threads};
+use crate::runner::{run_interruptible, run_quick};
 use crate::simulation::NativeModel;
 
 fn array<'py>(py: Python<'py>, shape: &[usize], values: Vec<f64>) -> PyResult<Bound<'py, PyAny>> {
@@ -269,6 +269,17 @@ impl EnsembleJob {
         block_count(&self.settings)
     }
 
+    /// Paths per block (the last block takes the rest).
+    #[getter]
+    fn block_size(&self) -> usize {
+        self.settings.block_size
+    }
+
+    #[getter]
+    fn n_paths(&self) -> usize {
+        self.settings.n_paths
+    }
+
     /// The job that computes this one's first pass (`fdt_gauss`: the stationary statistics
     /// of the same paths), or None when it needs none or has it already.
     fn first_pass(&self, py: Python<'_>) -> PyResult<Option<EnsembleJob>> {
@@ -311,15 +322,13 @@ impl EnsembleJob {
         let encoded = partial.get().inner.encode();
         self.centred(py, encoded)
     }
-    /// Partial sums over blocks `start .. end`, on `n_threads` threads (all when None).
-    #[pyo3(signature = (model, start, end, n_threads=None))]
+    /// Partial sums over blocks `start .. end`.
     fn partial(
         &self,
         py: Python<'_>,
         model: &Bound<'_, NativeModel>,
         start: usize,
         end: usize,
-        n_threads: Option<usize>,
     ) -> PyResult<PyPartial> {
         if self.needs_first_pass() {
             return Err(PyValueError::new_err(
@@ -328,9 +337,7 @@ impl EnsembleJob {
         }
         let model = &model.get().model;
         let inner = run_interruptible(py, None, |p| {
-            with_threads(n_threads, || {
-                self.estimator.partial(model, &self.settings, start..end, p)
-            })
+            self.estimator.partial(model, &self.settings, start..end, p)
         })?;
         Ok(PyPartial { inner })
     }

@@ -114,42 +114,20 @@ pub fn cpu_features() -> &'static str {
     srnn_core::vmath::simd_level().name()
 }
 
-/// Runs `work` on a rayon pool of exactly `threads` threads (the global pool when `None`).
-/// Pools are kept per thread count: building one costs thread start-ups that a call in a
-/// loop (a Dask worker running chunk after chunk) should not pay each time.
-pub fn with_threads<T: Send>(
-    threads: Option<usize>,
-    work: impl FnOnce() -> srnn_core::Result<T> + Send,
-) -> srnn_core::Result<T> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let Some(n) = threads else {
-        return work();
-    };
-    let pool = {
-        let mut pools = POOLS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match pools.get(&n) {
-            Some(pool) => Arc::clone(pool),
-            None => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| {
-                        srnn_core::Error::invalid(
-                            "n_threads",
-                            format!("could not start {n} threads: {e}"),
-                        )
-                    })?;
-                let pool = Arc::new(pool);
-                pools.insert(n, Arc::clone(&pool));
-                pool
-            }
-        }
-    };
-    pool.install(work)
+/// Sizes this process's rayon pool to `threads`, if nothing has used it yet. A Dask worker
+/// calls it before its first task so that the core uses the worker's threads, not every
+/// core of the machine (several workers per machine would otherwise oversubscribe it).
+/// Returns whether the pool now has that size.
+#[pyfunction]
+pub fn init_thread_pool(threads: usize) -> PyResult<bool> {
+    if threads == 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "threads: expected a positive thread count, got 0",
+        ));
+    }
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .is_ok();
+    Ok(built || rayon::current_num_threads() == threads)
 }

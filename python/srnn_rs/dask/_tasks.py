@@ -1,0 +1,85 @@
+"""What every Dask task of :mod:`srnn_rs.dask` shares: chunk spans, the worker's thread
+count, a fixed-shape merge tree over chunks, and computing with or without a client."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+import dask
+
+from .. import _core
+from .._validate import as_int
+
+_pool_sized = False
+
+
+def use_worker_threads() -> None:
+    """Sizes the core's thread pool to this worker's ``nthreads``, once per process."""
+    global _pool_sized
+    if _pool_sized:
+        return
+    _pool_sized = True
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return
+    threads = getattr(worker, "nthreads", None) or getattr(getattr(worker, "state", None), "nthreads", None)
+    if threads:
+        _core.init_thread_pool(int(threads))
+
+
+def on_worker(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as a task body that first sizes the thread pool."""
+
+    def task(*args: Any, **kwargs: Any) -> Any:
+        use_worker_threads()
+        return fn(*args, **kwargs)
+
+    name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "task")
+    task.__name__ = task.__qualname__ = str(name)
+    task.__doc__ = fn.__doc__
+    return task
+
+
+def chunk_sizes(n: int, chunk: Any, name: str = "chunk_paths") -> tuple[int, ...]:
+    """Sizes of consecutive chunks of ``chunk`` items covering ``n`` (the last one ragged)."""
+    chunk = as_int(name, chunk, minimum=1)
+    full, rest = divmod(n, chunk)
+    return (chunk,) * full + ((rest,) if rest else ())
+
+
+def spans(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each chunk."""
+    out, start = [], 0
+    for size in sizes:
+        out.append((start, start + size))
+        start += size
+    return out
+
+
+def check_chunks(name: str, array: Any, sizes: tuple[int, ...]) -> None:
+    if tuple(array.chunks[0]) != sizes:
+        raise ValueError(
+            f"{name}: chunked {tuple(array.chunks[0])} along its first axis, but chunk_paths gives "
+            f"{sizes}; rechunk it with {name}.rechunk({{0: {sizes[0]}}})"
+        )
+
+
+def merge_tree(leaves: list[Any], merge: Callable[[Any, Any], Any]) -> Any:
+    """Adjacent pairs merged level by level: ``log2(len(leaves))`` rounds of tasks. The merges
+    themselves are associative in bits (they follow the core's block tree), so this shape is
+    only about parallelism."""
+    task = dask.delayed(merge, pure=True)
+    level = leaves
+    while len(level) > 1:
+        level = [task(level[i], level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def compute(obj: Any, client: Optional[Any]) -> Any:
+    """``obj`` computed on ``client``, or on Dask's current scheduler."""
+    if client is not None:
+        return client.compute(obj).result()
+    return dask.compute(obj)[0]
