@@ -101,3 +101,13 @@ def test_arbitrary_u_never_crashes(shape, fill):
         model.simulate(np.full(shape, fill), 0.01, n_paths=2)
     except (TypeError, ValueError) as e:
         assert str(e).split(":")[0] in {"u", "n_steps"}
+
+
+def test_misaligned_inputs_are_copied_not_refused():
+    # np.frombuffer at an odd offset, or a buffer Dask deserialised, gives misaligned floats.
+    net = srnn_rs.default_network()
+    raw = np.zeros(8 * 40 + 1, dtype=np.uint8)
+    u = np.frombuffer(raw.data, dtype=np.float64, count=40, offset=1).reshape(40, 1)
+    assert not u.flags.aligned
+    out = net.simulate(u, 0.1, n_paths=3, seed=1)
+    assert np.array_equal(out, net.simulate(np.zeros((40, 1)), 0.1, n_paths=3, seed=1))

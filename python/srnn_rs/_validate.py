@@ -34,6 +34,10 @@ def as_float_array(
             want = " or ".join(str(d) for d in allowed)
             raise ValueError(f"{name}: expected {want} dimensions, got shape {arr.shape}")
     arr = np.asarray(arr, dtype=dtype, order="C")
+    if not arr.flags.aligned:
+        # Buffers deserialised by Dask (or np.frombuffer at an odd offset) can be misaligned,
+        # which the native code cannot read in place.
+        arr = arr.copy()
     if not allow_nonfinite and arr.size and not np.isfinite(arr).all():
         raise ValueError(f"{name}: contains NaN or infinite values")
     return arr

@@ -11,7 +11,7 @@ import dask.array as da
 import numpy as np
 
 from .._validate import as_float_array, as_int
-from ..machines import ReadoutSRNN, ResponseFeatureRidge
+from ..machines import ReadoutSRNN, ResponseFeatureRidge, _targets
 from ._tasks import compute, merge_tree, on_worker, spans
 
 
@@ -72,16 +72,14 @@ def fit(estimator: Any, U: Any, y: Any, *, client: Optional[Any] = None) -> Any:
         y = da.from_array(y, chunks=(sizes, *y.shape[1:]))
     if y.shape[0] != n:
         raise ValueError(f"y: expected {n} rows (one per sample), got shape {y.shape}")
+    # The local fit's own checks, on a stand-in of y's shape.
     if isinstance(estimator, ReadoutSRNN):
         _, flat = estimator._targets(U.shape, np.broadcast_to(0.0, y.shape))
-        if estimator.target == "sequence" and y.ndim == 2:
-            y = y[..., None]
     else:
-        flat = y.ndim == 1
-        if flat:
-            y = y[:, None]
-        elif y.ndim != 2:
-            raise ValueError(f"y: expected (n_samples,) or (n_samples, q), got {y.ndim} dimensions")
+        _, flat = _targets(np.broadcast_to(0.0, y.shape), n)
+    sequence = isinstance(estimator, ReadoutSRNN) and estimator.target == "sequence"
+    if y.ndim == 1 or (sequence and y.ndim == 2):
+        y = y[..., None]
     node = dask.delayed(estimator, pure=True)
     Us, ys = U.to_delayed().reshape(-1), y.to_delayed().reshape(-1)
     task = dask.delayed(_accumulate, pure=True)
