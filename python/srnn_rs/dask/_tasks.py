@@ -38,7 +38,10 @@ def on_worker(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(*args, **kwargs)
 
     name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "task")
+    # Named after ``fn`` in its module, so pickle finds it by reference instead of shipping
+    # (and tokenising) the closure by value for every task.
     task.__name__ = task.__qualname__ = str(name)
+    task.__module__ = getattr(fn, "__module__", __name__)
     task.__doc__ = fn.__doc__
     return task
 

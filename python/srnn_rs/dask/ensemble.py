@@ -148,10 +148,14 @@ def _estimate(plan: Any, model: SRNN, chunk_paths: Any, client: Optional[Any]) -
     job: Any = plan.job
     sizes = chunk_sizes(job.n_paths, chunk_paths)
     shape = (job.n_blocks, job.block_size, sizes)
+    # Shared nodes, so the model and the job are tokenised and shipped once, not per chunk.
     model_node = dask.delayed(model, pure=True)
     first = job.first_pass()
-    if first is not None:
-        job = dask.delayed(_with_first_pass, pure=True)(job, _reduce(first, model_node, *shape))
+    if first is None:
+        job = dask.delayed(job, pure=True)
+    else:
+        first_root = _reduce(dask.delayed(first, pure=True), model_node, *shape)
+        job = dask.delayed(_with_first_pass, pure=True)(job, first_root)
     root = _reduce(job, model_node, *shape)
     out = compute(dask.delayed(_finish, pure=True)(job, model_node, root), client)
     return plan.build(out)
