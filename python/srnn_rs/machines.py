@@ -46,8 +46,8 @@ class _LocalNotFittedError(ValueError, AttributeError):
 
 
 def _not_fitted_error() -> type:
-    # Imported at raise time: importing scikit-learn costs about a second, not worth paying at
-    # ``import srnn_rs`` for an error that code catching it will name through sklearn anyway.
+    # Resolved when raised, not at ``import srnn_rs``: importing scikit-learn takes about a
+    # second, and only code that fails before fit (or names the class) needs it.
     try:
         from sklearn.exceptions import NotFittedError
     except ImportError:
@@ -163,8 +163,10 @@ class _Estimator:
             setattr(self, outer, _with_params(getattr(self, outer), outer, sub))
         return self
 
-    # Sequence models are judged on the generic regression data of scikit-learn's checks,
-    # which are not sequences: a poor score there says nothing about them.
+    # poor_score: the checks' generic regression data (y linear in one column of X) read as a
+    # sequence is a target at one time step, which features summarising a whole sequence (its
+    # signature, or a fading-memory final state) do not single out: R² falls below the 0.5
+    # the check asks for, saying nothing about sequence tasks.
     def __sklearn_tags__(self) -> Any:
         # Only called by scikit-learn (≥ 1.6), so importing it here costs nothing otherwise.
         from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags, TransformerTags
@@ -534,6 +536,11 @@ class ReadoutSRNN(_Estimator):
 
     **Closed loop.** :meth:`generate` feeds each prediction back as the next input.
     """
+
+    # The readout's accumulated data: the batch factor after fit, or the online state after
+    # partial_fit (which continues either).
+    _acc: Optional[_LeastSquares]
+    _rls: Optional[_RecursiveLeastSquares]
 
     def __init__(self, model: Any = None, dt: float = 1.0, alpha: float = 1e-6, target: str = "sequence",
                  washout: int = 0, n_noise_paths: int = 1, include_input: bool = False, seed: int = 0,
