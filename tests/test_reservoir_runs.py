@@ -194,3 +194,18 @@ def test_partial_fit_on_a_stream_in_chunks_equals_one_fit():
     tol = _rls_bound(np.c_[feats, np.ones(len(feats))], 1e-6, len(feats)) * scale
     np.testing.assert_allclose(online.coef_, full.coef_, rtol=0, atol=tol)
     np.testing.assert_allclose(online.predict(u), full.predict(u), rtol=0, atol=tol * np.abs(feats).sum(axis=1).max())
+
+
+def test_unregularised_online_start_needs_a_full_rank_first_block():
+    rls = _RecursiveLeastSquares(True, 0.0)
+    X = np.random.default_rng(0).standard_normal((3, 5))  # 3 rows, 6 unknowns with the intercept
+    with pytest.raises(ValueError, match="^alpha:"):
+        rls.add(X, np.ones((3, 1)))
+    # Regularised, the same block starts fine and matches the batch solution.
+    rls = _RecursiveLeastSquares(True, 0.1)
+    rls.add(X, np.ones((3, 1)))
+    batch = _LeastSquares(True)
+    batch.add(X, np.ones((3, 1)))
+    w = batch.solve(0.1)[0]
+    tol = _rls_bound(np.c_[X, np.ones(3)], 0.1, 1) * np.abs(w).max()
+    np.testing.assert_allclose(rls.coef()[0], w, rtol=0, atol=tol)
