@@ -197,15 +197,16 @@ def test_partial_fit_on_a_stream_in_chunks_equals_one_fit():
 
 
 def test_unregularised_online_start_needs_a_full_rank_first_block():
-    rls = _RecursiveLeastSquares(True, 0.0)
-    X = np.random.default_rng(0).standard_normal((3, 5))  # 3 rows, 6 unknowns with the intercept
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 5)), rng.standard_normal((3, 1))  # 3 rows, 6 unknowns with the intercept
     with pytest.raises(ValueError, match="^alpha:"):
-        rls.add(X, np.ones((3, 1)))
+        _RecursiveLeastSquares(True, 0.0).add(X, Y)
     # Regularised, the same block starts fine and matches the batch solution.
     rls = _RecursiveLeastSquares(True, 0.1)
-    rls.add(X, np.ones((3, 1)))
+    rls.add(X, Y)
     batch = _LeastSquares(True)
-    batch.add(X, np.ones((3, 1)))
-    w = batch.solve(0.1)[0]
-    tol = _rls_bound(np.c_[X, np.ones(3)], 0.1, 1) * np.abs(w).max()
+    batch.add(X, Y)
+    w, b = batch.solve(0.1)
+    tol = _rls_bound(np.c_[X, np.ones(3)], 0.1, 1) * np.abs(np.r_[w, b[None]]).max()
     np.testing.assert_allclose(rls.coef()[0], w, rtol=0, atol=tol)
+    np.testing.assert_allclose(rls.coef()[1], b, rtol=0, atol=tol)
