@@ -72,8 +72,8 @@ def test_readout_srnn_final_target_and_noise_averaging():
 def test_readout_srnn_is_deterministic_and_split_invariant():
     net = srnn_rs.SRNN(0.3 * np.eye(3), np.ones((3, 1)), sigma=0.2)
     U = srnn_rs.tasks.random_inputs(7, 30, seed=4)
-    a = srnn_rs.ReadoutSRNN(net, dt=0.1, n_noise_paths=3, block_size=2).transform(U)
-    b = srnn_rs.ReadoutSRNN(net, dt=0.1, n_noise_paths=3, block_size=64).transform(U)
+    a = srnn_rs.ReadoutSRNN(net, dt=0.1, n_noise_paths=3, block_size=2).run(U)
+    b = srnn_rs.ReadoutSRNN(net, dt=0.1, n_noise_paths=3, block_size=64).run(U)
     assert np.array_equal(a, b)
 
 
@@ -104,8 +104,10 @@ def test_estimator_parameter_protocol(cls):
     assert est.get_params()["alpha"] == 0.5
     with pytest.raises(ValueError, match="^nonsense:"):
         est.set_params(nonsense=1)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    # NotFittedError: sklearn's when installed, else a local class with the same two bases.
+    with pytest.raises(ValueError, match="not fitted") as info:
         est.predict(np.zeros((2, 5, 1)))
+    assert isinstance(info.value, AttributeError) and type(info.value).__name__ == "NotFittedError"
     assert repr(est).startswith(cls.__name__ + "(")
 
 
@@ -122,3 +124,14 @@ def test_sklearn_clone_and_cross_validation():
     scores = cross_val_score(est, U, y, cv=4)
     assert scores.min() > 0.99
     del sklearn
+
+
+def test_not_fitted_error_without_sklearn(monkeypatch):
+    # A None entry in sys.modules makes the import fail as if scikit-learn were not installed.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn.exceptions", None)
+    err = srnn_rs.machines.NotFittedError
+    assert err.__module__ == "srnn_rs.machines" and issubclass(err, ValueError) and issubclass(err, AttributeError)
+    with pytest.raises(err, match="not fitted"):
+        srnn_rs.ResponseFeatureRidge().predict(np.zeros((2, 5, 1)))

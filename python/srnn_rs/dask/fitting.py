@@ -10,14 +10,19 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .._validate import as_float_array, as_int
-from ..machines import ReadoutSRNN, ResponseFeatureRidge, _targets
+from .._validate import as_float_array, as_int, as_positive_float
+from ..machines import ReadoutSRNN, ResponseFeatureRidge, _sequences, _targets
 from ._tasks import compute, merge_tree, on_worker, spans
 
 
 @on_worker
-def _accumulate(estimator: Any, U: np.ndarray, y: np.ndarray, first_sample: int) -> Any:
-    return estimator._accumulate(np.asarray(U, dtype=float), np.asarray(y, dtype=float), first_sample)
+def _factors(estimator: Any, U: np.ndarray, y: np.ndarray, first_sample: int) -> Any:
+    U3, _ = _sequences(U)
+    if isinstance(estimator, ReadoutSRNN):
+        Y = estimator._training_targets(U3, False, y)
+    else:
+        Y, _ = _targets(y, U3.shape[0])
+    return estimator._factors(U3, Y, first_sample)
 
 
 def _append(left: Any, right: Any) -> Any:
@@ -29,6 +34,22 @@ def _aligned(n: int, current: int, block: int) -> tuple[int, ...]:
     size = max(1, round(current / block)) * block
     full, rest = divmod(n, size)
     return (size,) * full + ((rest,) if rest else ())
+
+
+def _check_targets(estimator: Any, u_shape: tuple, y_shape: tuple) -> bool:
+    """The local fit's shape rules for ``y``, from shapes alone; returns whether predictions are
+    flattened to ``(n_samples,)``."""
+    n = u_shape[0]
+    if isinstance(estimator, ReadoutSRNN) and estimator.target == "sequence":
+        if len(y_shape) not in (2, 3) or tuple(y_shape[:2]) != tuple(u_shape[:2]):
+            raise ValueError(f"y: expected shape ({n}, {u_shape[1]}, q) to match U, got {y_shape}")
+        washout = as_int("washout", estimator.washout, minimum=0)
+        if washout >= u_shape[1]:
+            raise ValueError(f"washout: must be below the sequence length {u_shape[1]}, got {washout}")
+        return False
+    if len(y_shape) not in (1, 2) or y_shape[0] != n:
+        raise ValueError(f"y: expected (n_samples,) or (n_samples, q) with {n} rows, got shape {y_shape}")
+    return len(y_shape) == 1
 
 
 def fit(estimator: Any, U: Any, y: Any, *, client: Optional[Any] = None) -> Any:
@@ -56,33 +77,29 @@ def fit(estimator: Any, U: Any, y: Any, *, client: Optional[Any] = None) -> Any:
     if not isinstance(estimator, (ResponseFeatureRidge, ReadoutSRNN)):
         raise TypeError(f"estimator: expected a ResponseFeatureRidge or ReadoutSRNN, got {type(estimator).__name__}")
     if not isinstance(U, da.Array):
-        U = da.from_array(as_float_array("U", U, ndim=3), chunks=(max(1, len(U) // 8), -1, -1))
+        U = as_float_array("U", U, ndim=3)
+        U = da.from_array(U, chunks=(max(1, len(U) // 8), -1, -1))
     if U.ndim != 3:
         raise ValueError(f"U: expected (n_samples, T, m), got {U.ndim} dimensions")
-    n = U.shape[0]
+    if isinstance(estimator, ReadoutSRNN):
+        estimator._prepare(np.zeros((1, *U.shape[1:])))  # the model and its input channels
+    y_shape = tuple(y.shape) if isinstance(y, da.Array) else np.shape(y)
+    flat = _check_targets(estimator, U.shape, y_shape)
+    as_positive_float("alpha", estimator.alpha, allow_zero=True)
     block = as_int("block_size", estimator.block_size, minimum=1)
-    sizes = _aligned(n, U.chunks[0][0], block)
+    sizes = _aligned(U.shape[0], U.chunks[0][0], block)
     U = U.rechunk({0: sizes, 1: -1, 2: -1})
-    if isinstance(estimator, ReadoutSRNN) and estimator.model is None:
-        raise ValueError("model: ReadoutSRNN needs a fixed network (an srnn_rs.SRNN)")
     if isinstance(y, da.Array):
         y = y.rechunk({0: sizes, **{a: -1 for a in range(1, y.ndim)}})
     else:
         y = as_float_array("y", y)
         y = da.from_array(y, chunks=(sizes, *y.shape[1:]))
-    if y.shape[0] != n:
-        raise ValueError(f"y: expected {n} rows (one per sample), got shape {y.shape}")
-    # The local fit's own checks, on a stand-in of y's shape.
-    if isinstance(estimator, ReadoutSRNN):
-        _, flat = estimator._targets(U.shape, np.broadcast_to(0.0, y.shape))
-    else:
-        _, flat = _targets(np.broadcast_to(0.0, y.shape), n)
-    sequence = isinstance(estimator, ReadoutSRNN) and estimator.target == "sequence"
-    if y.ndim == 1 or (sequence and y.ndim == 2):
-        y = y[..., None]
     node = dask.delayed(estimator, pure=True)
-    Us, ys = U.to_delayed().reshape(-1), y.to_delayed().reshape(-1)
-    task = dask.delayed(_accumulate, pure=True)
-    leaves = [task(node, u, t, start) for u, t, (start, _) in zip(Us, ys, spans(sizes))]
+    task = dask.delayed(_factors, pure=True)
+    leaves = [task(node, u, t, start) for u, t, (start, _) in zip(U.to_delayed().reshape(-1),
+                                                                  y.to_delayed().reshape(-1), spans(sizes))]
     acc = compute(merge_tree(leaves, _append), client)
-    return estimator._solve(acc, flat)
+    if isinstance(estimator, ReadoutSRNN):
+        estimator._flat = flat
+        return estimator._solve(acc, U.shape)
+    return estimator._solve(acc, flat, U.shape[2])
