@@ -9,6 +9,7 @@ use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
 use srnn_core::rng::Stream;
 use srnn_core::simulation::{self, Input, Real, Record, Settings, Start};
 
+use crate::convert::Wrap;
 use crate::errors::CoreError;
 use crate::runner::run_interruptible;
 
@@ -137,20 +138,13 @@ impl NativeModel {
         n_paths: usize,
         first_path: u64,
         seed: u64,
-        record: &str,
+        record: Wrap<Record>,
         stride: usize,
         burn_in_steps: usize,
         block_size: usize,
         dtype: &str,
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let record = match record {
-            "state" => Record::State,
-            "readout" => Record::Readout,
-            "final" => Record::FinalReadout,
-            "final_state" => Record::FinalState,
-            other => return Err(PyValueError::new_err(format!("record: unknown {other:?}"))),
-        };
         let settings = Settings {
             dt,
             n_steps,
@@ -158,7 +152,7 @@ impl NativeModel {
             first_path,
             n_paths,
             stride,
-            record,
+            record: record.0,
             burn_in_steps,
             block_size,
         };
