@@ -9,7 +9,9 @@ import pytest
 import srnn_rs
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.iter_modules(srnn_rs.__path__, "srnn_rs.") if not name.endswith(("__main__", "_core"))
+    name
+    for _, name, _ in pkgutil.walk_packages(srnn_rs.__path__, "srnn_rs.")
+    if not name.endswith(("__main__", "_core"))
 )
 
 
