@@ -63,6 +63,21 @@ def test_string_options_are_parsed_by_the_core_and_name_the_argument(call, messa
         call()
 
 
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"record": "everything"}, "record: expected one of 'state', 'readout', 'final', 'final_state', got 'everything'"),
+        ({"dtype": "float16"}, "dtype: expected one of 'float64', 'float32', got 'float16'"),
+    ],
+)
+def test_simulation_options_are_parsed_by_the_core_and_name_the_argument(option, message):
+    settings = dict(dt=0.1, n_steps=2, n_paths=1, first_path=0, seed=0, record="state", stride=1,
+                    burn_in_steps=0, block_size=16, dtype="float64")
+    settings.update(option)
+    with pytest.raises(ValueError, match=f"^{message}"):
+        srnn_rs.default_network()._native.simulate(None, None, **settings)
+
+
 def test_the_memory_limit_is_the_cores():
     old = srnn_rs.get_memory_limit()
     try:

@@ -1,12 +1,14 @@
 """Type stubs for the native extension module ``srnn_rs._core`` (PyO3).
 
-Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``simulation.rs``,
-``response.rs``, ``signatures.rs``, ``runner.rs``) and checked against the built module by
+Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``memory.rs``,
+``simulation.rs``, ``response.rs``, ``signatures.rs``, ``request.rs``, ``runner.rs``) and checked against the built module by
 ``python -m mypy.stubtest srnn_rs._core`` (see ``tests/test_stubs.py``).
 
 Array arguments are extracted as read-only numpy arrays of the exact dtype shown (no
 conversion happens natively: ``srnn_rs`` validates, converts and makes them C-contiguous
-first). The leading-underscore functions are private helpers of ``srnn_rs.signatures``.
+first). String options ("mode", "record", ...) are parsed natively: a bad one raises
+``ValueError`` naming the argument. The leading-underscore functions are private helpers of
+``srnn_rs.signatures``.
 """
 
 from collections.abc import Callable, Sequence

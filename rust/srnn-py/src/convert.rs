@@ -49,6 +49,19 @@ impl StringOption for Record {
     ];
 }
 
+/// The floating-point type a simulation runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    Float64,
+    Float32,
+}
+
+impl StringOption for Dtype {
+    const ARGUMENT: &'static str = "dtype";
+    const CHOICES: &'static [(&'static str, Self)] =
+        &[("float64", Dtype::Float64), ("float32", Dtype::Float32)];
+}
+
 /// The static kernel's family; its bandwidth is a separate argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaticKernelName {
