@@ -31,7 +31,7 @@ import numpy as np
 from . import _core
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
-from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed
+from ._validate import as_choice, as_int, as_positive_float, as_seed
 from .model import SRNN
 
 __all__ = [
