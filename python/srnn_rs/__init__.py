@@ -22,8 +22,8 @@ from .response import (
     correlation_function,
     response_kernels,
     stationary_stats,
-    volterra_predict,
 )
+from .volterra import volterra_predict
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 

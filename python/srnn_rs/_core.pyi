@@ -1,16 +1,18 @@
 """Type stubs for the native extension module ``srnn_rs._core`` (PyO3).
 
-Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``simulation.rs``,
-``response.rs``, ``signatures.rs``, ``runner.rs``) and checked against the built module by
+Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``memory.rs``,
+``simulation.rs``, ``response.rs``, ``signatures.rs``, ``request.rs``, ``runner.rs``) and checked against the built module by
 ``python -m mypy.stubtest srnn_rs._core`` (see ``tests/test_stubs.py``).
 
 Array arguments are extracted as read-only numpy arrays of the exact dtype shown (no
 conversion happens natively: ``srnn_rs`` validates, converts and makes them C-contiguous
-first). The leading-underscore functions are private helpers of ``srnn_rs.signatures``.
+first). String options ("mode", "record", ...) are parsed natively: a bad one raises
+``ValueError`` naming the argument. The leading-underscore functions are private helpers of
+``srnn_rs.signatures``.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, TypedDict, final, overload, type_check_only
+from typing import Any, Literal, Protocol, TypedDict, final, overload, type_check_only
 
 import numpy as np
 import numpy.typing as npt
@@ -20,21 +22,28 @@ __all__ = [
     "cpu_features",
     "init_thread_pool",
     "DEFAULT_BLOCK_SIZE",
+    "set_memory_limit",
+    "get_memory_limit",
+    "check_memory",
     "NativeModel",
     "standard_normals",
     "EnsembleJob",
     "PartialSums",
     "exact_kernel",
     "exact_stationary",
+    "siglength",
+    "logsiglength",
+    "_logsig_width",
+    "_signature_shape",
+    "_signature",
     "_signature_backprop",
-    "_sig_kernel",
     "_logsignature",
+    "_tensor_unary",
+    "_tensor_mul_chain",
     "_sig_to_logsig",
     "_logsig_to_sig",
     "_lyndon_words",
-    "_signature",
-    "_tensor_unary",
-    "_tensor_mul_chain",
+    "_sig_kernel",
 ]
 
 __version__: str
@@ -52,6 +61,15 @@ def cpu_features() -> Literal["avx512", "avx2", "generic"]:
 def init_thread_pool(threads: int) -> bool:
     """Sizes this process's rayon pool to ``threads`` if nothing has used it yet; returns
     whether the pool has that size."""
+
+# memory.rs
+
+def set_memory_limit(n_bytes: int) -> None:
+    """Sets the largest result in bytes; a limit beyond ``2**64 - 1`` means no limit."""
+
+def get_memory_limit() -> int: ...
+def check_memory(what: str, n_bytes: int) -> None:
+    """Raises ``srnn_rs.MemoryLimitError`` when ``what`` would need more than ``n_bytes``."""
 
 # simulation.rs
 
@@ -212,65 +230,63 @@ class EnsembleJob:
     @staticmethod
     def _rebuild(kind: str, kwargs: dict[str, Any], first_pass: bytes | None) -> EnsembleJob: ...
 
-# signatures.rs
-#
-# ``basepoint_mode``: 0 none, 1 the origin, 2 the points in ``basepoint`` (``(batch, d)``).
+# signatures.rs, request.rs
 
-def _signature(
-    path: npt.NDArray[np.float64],
-    depth: int,
-    stream: bool,
-    inverse: bool,
-    scalar_term: bool,
-    basepoint_mode: int,
-    basepoint: npt.NDArray[np.float64] | None,
-    initial: npt.NDArray[np.float64] | None,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: float,
-    n_jobs: int | None,
-) -> npt.NDArray[np.float64]:
-    """Signatures of ``(batch, L, d)`` paths, ``(batch, rows, width)``."""
+@type_check_only
+class _PathRequest(Protocol):
+    """What ``srnn_rs.signatures._args.PathRequest`` holds; the binding reads these attributes."""
 
-def _signature_backprop(
-    grad: npt.NDArray[np.float64],
-    path: npt.NDArray[np.float64],
-    depth: int,
-    stream: bool,
-    inverse: bool,
-    scalar_term: bool,
-    basepoint_mode: int,
-    basepoint: npt.NDArray[np.float64] | None,
-    initial: npt.NDArray[np.float64] | None,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: float,
-    n_jobs: int | None,
-) -> npt.NDArray[np.float64]:
+    @property
+    def path(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def basepoint(self) -> bool | npt.NDArray[np.float64]: ...
+    @property
+    def lead_lag(self) -> bool: ...
+    @property
+    def time_aug(self) -> bool: ...
+    @property
+    def end_time(self) -> float: ...
+    @property
+    def stream(self) -> bool: ...
+    @property
+    def inverse(self) -> bool: ...
+    @property
+    def scalar_term(self) -> bool: ...
+    @property
+    def initial(self) -> npt.NDArray[np.float64] | None: ...
+    @property
+    def n_jobs(self) -> int | None: ...
+
+def siglength(d: int, depth: int) -> int:
+    """Length ``d + d**2 + ... + d**depth`` of a truncated signature."""
+
+def logsiglength(d: int, depth: int) -> int:
+    """Dimension of the free Lie algebra truncated at ``depth`` (Witt's formula)."""
+
+def _logsig_width(d: int, depth: int, mode: str) -> int:
+    """Entries of a log-signature in ``mode`` ("lyndon", "expand" or "words")."""
+
+def _signature_shape(request: _PathRequest) -> tuple[int, int, int]:
+    """``(d_out, rows, width)``: channels after the transforms, rows per path, entries per row."""
+
+def _signature(request: _PathRequest) -> npt.NDArray[np.float64]:
+    """Signatures of the request's ``(batch, L, d)`` paths, ``(batch, rows, width)``."""
+
+def _signature_backprop(grad: npt.NDArray[np.float64], request: _PathRequest) -> npt.NDArray[np.float64]:
     """Gradient of ``sum(grad * signature(path))`` with respect to ``path``, ``(batch, L, d)``;
     ``grad`` is ``(batch, rows * width)``."""
+
+def _logsignature(request: _PathRequest, mode: str) -> npt.NDArray[np.float64]:
+    """Log-signatures of the request's paths, ``(batch, rows, width)``; ``mode`` is
+    "lyndon", "expand" or "words"."""
 
 def _tensor_unary(x: npt.NDArray[np.float64], d: int, depth: int, op: str) -> npt.NDArray[np.float64]:
     """``op`` ("exp", "log" or "inverse") of ``(n, full)`` tensors in the full layout, ``(n, full)``."""
 
 def _tensor_mul_chain(xs: npt.NDArray[np.float64], d: int, depth: int) -> npt.NDArray[np.float64]:
     """Products ``x[0] ⊗ x[1] ⊗ … ⊗ x[k-1]`` of ``(k, n, full)`` tensors, ``(n, full)``."""
-
-def _logsignature(
-    path: npt.NDArray[np.float64],
-    depth: int,
-    mode: str,
-    stream: bool,
-    inverse: bool,
-    basepoint_mode: int,
-    basepoint: npt.NDArray[np.float64] | None,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: float,
-    n_jobs: int | None,
-) -> npt.NDArray[np.float64]:
-    """Log-signatures of ``(batch, L, d)`` paths, ``(batch, rows, width)``; ``mode`` is
-    "lyndon", "expand" or "words"."""
 
 def _sig_to_logsig(x: npt.NDArray[np.float64], d: int, depth: int, mode: str) -> npt.NDArray[np.float64]:
     """``(n, full)`` signatures → ``(n, width)`` log-signature coordinates."""

@@ -14,7 +14,8 @@ from ._progress import progress_callback
 from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
 from .model import SRNN
 from .networks import default_network
-from .response import response_kernels, volterra_predict
+from .response import response_kernels
+from .volterra import volterra_predict
 from .tasks import narma10, random_inputs
 
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod aligned;
 pub mod error;
+pub mod memory;
 pub mod model;
 pub mod progress;
 pub mod response;

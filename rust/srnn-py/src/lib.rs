@@ -1,7 +1,11 @@
 //! The `srnn_rs._core` extension module: converts arguments, releases the GIL and maps core
 //! errors; all numerical work lives in `srnn-core`.
 
+mod convert;
 mod errors;
+mod memory;
+mod pool;
+mod request;
 mod response;
 mod runner;
 mod signatures;
@@ -18,6 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "DEFAULT_BLOCK_SIZE",
         srnn_core::simulation::DEFAULT_BLOCK_SIZE,
     )?;
+    memory::register(m)?;
     simulation::register(m)?;
     response::register(m)?;
     signatures::register(m)?;

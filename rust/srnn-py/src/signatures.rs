@@ -1,36 +1,29 @@
 //! Bindings of `srnn_core::signatures`. Arguments arrive validated, C-contiguous and float64
-//! from `srnn_rs/signatures.py`; these wrappers only convert, release the GIL and map errors.
+//! from the `srnn_rs.signatures` package; a path call arrives as one `PathRequest`. These
+//! wrappers only convert, release the GIL and map errors.
 
 use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use srnn_core::signatures::kernel::StaticKernel;
-use srnn_core::signatures::logsig::{LogSigMode, LogSigPlan};
-use srnn_core::signatures::{self as sig, signature::Basepoint, tensor::Layout};
+use srnn_core::signatures::logsig::{self, LogSigMode, LogSigPlan};
+use srnn_core::signatures::tensor::UnaryOp;
+use srnn_core::signatures::{self as sig, tensor::Layout};
+use srnn_core::Error;
 
+use crate::convert::{StaticKernelName, Wrap};
+use crate::errors::CoreError;
+use crate::pool::with_jobs;
+use crate::request::PathRequest;
 use crate::runner::{run_interruptible, run_quick};
 
-fn slice<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+pub fn slice<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
     name: &str,
     a: &'a numpy::PyReadonlyArray<'_, T, D>,
 ) -> PyResult<&'a [T]> {
     a.as_slice()
         .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous array")))
-}
-
-/// Runs `f` on a pool of `n_jobs` threads, or on the global pool when `None`.
-fn with_jobs<T: Send>(
-    n_jobs: Option<usize>,
-    f: impl FnOnce() -> srnn_core::Result<T> + Send,
-) -> srnn_core::Result<T> {
-    match n_jobs {
-        None => f(),
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(f),
-            Err(_) => f(),
-        },
-    }
 }
 
 /// Work (roughly, in multiply-adds) above which a call runs on a helper thread that lets
@@ -54,89 +47,119 @@ fn shape_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(format!("internal shape error: {e}"))
 }
 
+fn too_long(d: usize, depth: usize) -> PyErr {
+    CoreError(Error::invalid(
+        "depth",
+        format!("the signature of dimension {d} to depth {depth} is too long"),
+    ))
+    .into()
+}
+
+/// Length `d + d**2 + ... + d**depth` of a truncated signature.
 #[pyfunction]
-#[pyo3(signature = (path, depth, stream, inverse, scalar_term, basepoint_mode, basepoint, initial, lead_lag, time_aug, end_time, n_jobs))]
-#[allow(clippy::too_many_arguments)]
+pub fn siglength(d: usize, depth: usize) -> PyResult<usize> {
+    sig::siglength(d, depth).ok_or_else(|| too_long(d, depth))
+}
+
+/// Dimension of the free Lie algebra truncated at `depth` (Witt's formula).
+#[pyfunction]
+pub fn logsiglength(d: usize, depth: usize) -> PyResult<u128> {
+    logsig::logsiglength(d, depth).ok_or_else(|| too_long(d, depth))
+}
+
+/// Entries of a log-signature in `mode`.
+#[pyfunction]
+fn _logsig_width(d: usize, depth: usize, mode: Wrap<LogSigMode>) -> PyResult<u128> {
+    match mode.0 {
+        LogSigMode::Expand => siglength(d, depth).map(|s| s as u128),
+        _ => logsiglength(d, depth),
+    }
+}
+
+/// `(d_out, rows, width)` of the signature a request asks for: the channels after the
+/// transforms, the rows per path and the entries per row.
+#[pyfunction]
+fn _signature_shape(request: PathRequest<'_>) -> PyResult<(usize, usize, usize)> {
+    let r = request.core()?;
+    let (_, rows, width) = r.output_shape();
+    Ok((r.paths.d_out(), rows, width))
+}
+
+/// Signatures of the request's `(batch, L, d)` paths, `(batch, rows, width)`.
+#[pyfunction]
 fn _signature<'py>(
     py: Python<'py>,
-    path: PyReadonlyArray3<'py, f64>,
-    depth: usize,
-    stream: bool,
-    inverse: bool,
-    scalar_term: bool,
-    basepoint_mode: u8,
-    basepoint: Option<PyReadonlyArray2<'py, f64>>,
-    initial: Option<PyReadonlyArray2<'py, f64>>,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: f64,
-    n_jobs: Option<usize>,
+    request: PathRequest<'py>,
 ) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    let (batch, len, d) = path.as_array().dim();
-    let p = slice("path", &path)?;
-    let bp_slice = match &basepoint {
-        Some(b) => Some(slice("basepoint", b)?),
-        None => None,
-    };
-    let basepoint = match (basepoint_mode, bp_slice) {
-        (0, _) => Basepoint::None,
-        (2, Some(b)) => Basepoint::Points(b),
-        _ => Basepoint::Origin,
-    };
-    let init = match &initial {
-        Some(i) => Some(slice("initial", i)?),
-        None => None,
-    };
-    let spec = sig::signature::PathSpec {
-        d,
-        basepoint,
-        lead_lag,
-        time_aug,
-        end_time,
-    };
-    let opts = sig::signature::SigOptions {
-        depth,
-        stream,
-        inverse,
-        scalar_term,
-    };
-    let rows = sig::signature::n_rows(&spec, len, stream);
-    let width = Layout::new(spec.d_out(), depth).sig_len() + usize::from(scalar_term);
-    let work = batch * len * width;
+    let r = request.core()?;
+    let shape = r.output_shape();
+    let work = shape.0.saturating_mul(r.paths.len).saturating_mul(shape.2);
     let out = run(py, work, |progress| {
-        with_jobs(n_jobs, || {
-            sig::signature::signature(p, batch, len, &spec, init, &opts, progress)
-        })
+        with_jobs(request.n_jobs, || r.signature(progress))
+    })?;
+    Ok(Array3::from_shape_vec(shape, out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// Gradient of `Σ <grad, signature(path)>` with respect to `path`, `(batch, L, d)`; `grad`
+/// is `(batch, rows * width)` in the layout `_signature` returns for the same request.
+#[pyfunction]
+fn _signature_backprop<'py>(
+    py: Python<'py>,
+    grad: PyReadonlyArray2<'py, f64>,
+    request: PathRequest<'py>,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let r = request.core()?;
+    let g = slice("grad", &grad)?;
+    let p = &r.paths;
+    let full = usize::try_from(r.full_len()).unwrap_or(usize::MAX);
+    let work = p
+        .batch
+        .saturating_mul(p.spec.n_points(p.len))
+        .saturating_mul(full)
+        .saturating_mul(8);
+    let out = run(py, work, |progress| {
+        with_jobs(request.n_jobs, || r.backprop(g, progress))
+    })?;
+    Ok(Array3::from_shape_vec((p.batch, p.len, p.spec.d), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
+/// Log-signatures of the request's paths in `mode`, `(batch, rows, width)`.
+#[pyfunction]
+fn _logsignature<'py>(
+    py: Python<'py>,
+    request: PathRequest<'py>,
+    mode: Wrap<LogSigMode>,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let r = request.core()?;
+    let (batch, rows, _) = r.output_shape();
+    let full = usize::try_from(r.full_len()).unwrap_or(usize::MAX);
+    let work = batch.saturating_mul(r.paths.len).saturating_mul(full);
+    let (out, width) = run(py, work, |progress| {
+        with_jobs(request.n_jobs, || r.logsignature(mode.0, progress))
     })?;
     Ok(Array3::from_shape_vec((batch, rows, width), out)
         .map_err(shape_err)?
         .into_pyarray(py))
 }
 
-/// `op` is "exp", "log" or "inverse"; `x` is `(n, full)` in the full layout.
+/// `op` of `(n, full)` tensors in the full layout.
 #[pyfunction]
 fn _tensor_unary<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     d: usize,
     depth: usize,
-    op: &str,
+    op: Wrap<UnaryOp>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let op = match op {
-        "exp" => sig::tensor::UnaryOp::Exp,
-        "log" => sig::tensor::UnaryOp::Log,
-        "inverse" => sig::tensor::UnaryOp::Inverse,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "unknown tensor operation {op:?}"
-            )))
-        }
-    };
     let n = x.as_array().dim().0;
     let xs = slice("x", &x)?;
     let lay = Layout::new(d, depth);
     let full = lay.full_len();
-    let out = run_quick(py, |_| sig::tensor::batch_unary(&lay, xs, op))?;
+    let out = run_quick(py, |_| sig::tensor::batch_unary(&lay, xs, op.0))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -160,73 +183,12 @@ fn _tensor_mul_chain<'py>(
         .into_pyarray(py))
 }
 
-fn logsig_mode(mode: &str) -> PyResult<LogSigMode> {
-    match mode {
-        "lyndon" => Ok(LogSigMode::Lyndon),
-        "expand" => Ok(LogSigMode::Expand),
-        "words" => Ok(LogSigMode::Words),
-        _ => Err(PyValueError::new_err(format!(
-            "mode: expected 'lyndon', 'expand' or 'words', got {mode:?}"
-        ))),
+/// The plan for `(d, depth)` in `mode`, once the Lyndon basis it needs fits in memory.
+fn logsig_plan(d: usize, depth: usize, mode: LogSigMode) -> PyResult<std::sync::Arc<LogSigPlan>> {
+    if mode != LogSigMode::Expand {
+        logsig::check_lyndon_basis(d, depth).map_err(CoreError)?;
     }
-}
-
-#[pyfunction]
-#[pyo3(signature = (path, depth, mode, stream, inverse, basepoint_mode, basepoint, lead_lag, time_aug, end_time, n_jobs))]
-#[allow(clippy::too_many_arguments)]
-fn _logsignature<'py>(
-    py: Python<'py>,
-    path: PyReadonlyArray3<'py, f64>,
-    depth: usize,
-    mode: &str,
-    stream: bool,
-    inverse: bool,
-    basepoint_mode: u8,
-    basepoint: Option<PyReadonlyArray2<'py, f64>>,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: f64,
-    n_jobs: Option<usize>,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    let mode = logsig_mode(mode)?;
-    let (batch, len, d) = path.as_array().dim();
-    let p = slice("path", &path)?;
-    let bp_slice = match &basepoint {
-        Some(b) => Some(slice("basepoint", b)?),
-        None => None,
-    };
-    let basepoint = match (basepoint_mode, bp_slice) {
-        (0, _) => Basepoint::None,
-        (2, Some(b)) => Basepoint::Points(b),
-        _ => Basepoint::Origin,
-    };
-    let spec = sig::signature::PathSpec {
-        d,
-        basepoint,
-        lead_lag,
-        time_aug,
-        end_time,
-    };
-    let opts = sig::signature::SigOptions {
-        depth,
-        stream,
-        inverse,
-        scalar_term: true,
-    };
-    let rows = sig::signature::n_rows(&spec, len, stream);
-    let de = spec.d_out();
-    let plan = LogSigPlan::cached(de, depth);
-    let width = plan.width(mode);
-    let work = batch * len * plan.lay.full_len();
-    let out = run(py, work, |progress| {
-        with_jobs(n_jobs, || {
-            let s = sig::signature::signature(p, batch, len, &spec, None, &opts, progress)?;
-            sig::logsig::sig_to_logsig(&plan, &s, mode)
-        })
-    })?;
-    Ok(Array3::from_shape_vec((batch, rows, width), out)
-        .map_err(shape_err)?
-        .into_pyarray(py))
+    Ok(LogSigPlan::cached(d, depth))
 }
 
 /// `(n, full)` signatures → `(n, width)` log-signature coordinates.
@@ -236,14 +198,13 @@ fn _sig_to_logsig<'py>(
     x: PyReadonlyArray2<'py, f64>,
     d: usize,
     depth: usize,
-    mode: &str,
+    mode: Wrap<LogSigMode>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let mode = logsig_mode(mode)?;
+    let plan = logsig_plan(d, depth, mode.0)?;
     let n = x.as_array().dim().0;
     let xs = slice("sig", &x)?;
-    let plan = LogSigPlan::cached(d, depth);
-    let width = plan.width(mode);
-    let out = run_quick(py, |_| sig::logsig::sig_to_logsig(&plan, xs, mode))?;
+    let width = plan.width(mode.0);
+    let out = run_quick(py, |_| logsig::sig_to_logsig(&plan, xs, mode.0))?;
     Ok(Array2::from_shape_vec((n, width), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -256,14 +217,13 @@ fn _logsig_to_sig<'py>(
     x: PyReadonlyArray2<'py, f64>,
     d: usize,
     depth: usize,
-    mode: &str,
+    mode: Wrap<LogSigMode>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let mode = logsig_mode(mode)?;
+    let plan = logsig_plan(d, depth, mode.0)?;
     let n = x.as_array().dim().0;
     let xs = slice("logsig", &x)?;
-    let plan = LogSigPlan::cached(d, depth);
     let full = plan.lay.full_len();
-    let out = run_quick(py, |_| sig::logsig::logsig_to_sig(&plan, xs, mode))?;
+    let out = run_quick(py, |_| logsig::logsig_to_sig(&plan, xs, mode.0))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -271,20 +231,11 @@ fn _logsig_to_sig<'py>(
 
 /// Lyndon words (0-based letters) and their bracket labels.
 #[pyfunction]
-fn _lyndon_words(d: usize, depth: usize) -> (Vec<Vec<u16>>, Vec<String>) {
-    let words = sig::logsig::lyndon_words(d, depth);
-    let labels = words.iter().map(|w| sig::logsig::label(w)).collect();
-    (words, labels)
-}
-
-fn static_kernel(name: &str, sigma: f64) -> PyResult<StaticKernel> {
-    match name {
-        "linear" => Ok(StaticKernel::Linear),
-        "rbf" => Ok(StaticKernel::Rbf { sigma }),
-        _ => Err(PyValueError::new_err(format!(
-            "static_kernel: expected 'linear' or 'rbf', got {name:?}"
-        ))),
-    }
+fn _lyndon_words(d: usize, depth: usize) -> PyResult<(Vec<Vec<u16>>, Vec<String>)> {
+    logsig::check_lyndon_basis(d, depth).map_err(CoreError)?;
+    let words = logsig::lyndon_words(d, depth);
+    let labels = words.iter().map(|w| logsig::label(w)).collect();
+    Ok((words, labels))
 }
 
 fn slices<'a>(name: &str, v: &'a [PyReadonlyArray2<'_, f64>]) -> PyResult<Vec<&'a [f64]>> {
@@ -304,12 +255,20 @@ fn _sig_kernel<'py>(
     d: usize,
     depth: Option<usize>,
     dyadic_order: u32,
-    static_kernel: &str,
+    static_kernel: Wrap<StaticKernelName>,
     sigma: f64,
     pairwise: bool,
     n_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let sk = self::static_kernel(static_kernel, sigma)?;
+    let sk = match (static_kernel.0, depth) {
+        (StaticKernelName::Linear, _) => StaticKernel::Linear,
+        (StaticKernelName::Rbf, None) => StaticKernel::Rbf { sigma },
+        (StaticKernelName::Rbf, Some(_)) => return Err(CoreError(Error::invalid(
+            "static_kernel",
+            "the truncated kernel (depth given) supports only 'linear'; use depth=None for 'rbf'",
+        ))
+        .into()),
+    };
     let xs = slices("x", &x)?;
     let ys = match &y {
         Some(y) => Some(slices("y", y)?),
@@ -344,77 +303,19 @@ fn _sig_kernel<'py>(
     }
 }
 
-/// Gradient of `Σ <grad, signature(path)>` with respect to `path`, `(batch, L, d)`; `grad`
-/// is `(batch, rows * width)` in the layout `_signature` returns for the same options.
-#[pyfunction]
-#[pyo3(signature = (grad, path, depth, stream, inverse, scalar_term, basepoint_mode, basepoint, initial, lead_lag, time_aug, end_time, n_jobs))]
-#[allow(clippy::too_many_arguments)]
-fn _signature_backprop<'py>(
-    py: Python<'py>,
-    grad: PyReadonlyArray2<'py, f64>,
-    path: PyReadonlyArray3<'py, f64>,
-    depth: usize,
-    stream: bool,
-    inverse: bool,
-    scalar_term: bool,
-    basepoint_mode: u8,
-    basepoint: Option<PyReadonlyArray2<'py, f64>>,
-    initial: Option<PyReadonlyArray2<'py, f64>>,
-    lead_lag: bool,
-    time_aug: bool,
-    end_time: f64,
-    n_jobs: Option<usize>,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    let (batch, len, d) = path.as_array().dim();
-    let p = slice("path", &path)?;
-    let g = slice("grad", &grad)?;
-    let bp_slice = match &basepoint {
-        Some(b) => Some(slice("basepoint", b)?),
-        None => None,
-    };
-    let basepoint = match (basepoint_mode, bp_slice) {
-        (0, _) => Basepoint::None,
-        (2, Some(b)) => Basepoint::Points(b),
-        _ => Basepoint::Origin,
-    };
-    let init = match &initial {
-        Some(i) => Some(slice("initial", i)?),
-        None => None,
-    };
-    let spec = sig::signature::PathSpec {
-        d,
-        basepoint,
-        lead_lag,
-        time_aug,
-        end_time,
-    };
-    let opts = sig::signature::SigOptions {
-        depth,
-        stream,
-        inverse,
-        scalar_term,
-    };
-    let full = Layout::new(spec.d_out(), depth).full_len();
-    let work = batch * spec.n_points(len) * full * 8;
-    let out = run(py, work, |progress| {
-        with_jobs(n_jobs, || {
-            sig::backprop::signature_backprop(g, p, batch, len, &spec, init, &opts, progress)
-        })
-    })?;
-    Ok(Array3::from_shape_vec((batch, len, d), out)
-        .map_err(shape_err)?
-        .into_pyarray(py))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(siglength, m)?)?;
+    m.add_function(wrap_pyfunction!(logsiglength, m)?)?;
+    m.add_function(wrap_pyfunction!(_logsig_width, m)?)?;
+    m.add_function(wrap_pyfunction!(_signature_shape, m)?)?;
+    m.add_function(wrap_pyfunction!(_signature, m)?)?;
     m.add_function(wrap_pyfunction!(_signature_backprop, m)?)?;
-    m.add_function(wrap_pyfunction!(_sig_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(_logsignature, m)?)?;
+    m.add_function(wrap_pyfunction!(_tensor_unary, m)?)?;
+    m.add_function(wrap_pyfunction!(_tensor_mul_chain, m)?)?;
     m.add_function(wrap_pyfunction!(_sig_to_logsig, m)?)?;
     m.add_function(wrap_pyfunction!(_logsig_to_sig, m)?)?;
     m.add_function(wrap_pyfunction!(_lyndon_words, m)?)?;
-    m.add_function(wrap_pyfunction!(_signature, m)?)?;
-    m.add_function(wrap_pyfunction!(_tensor_unary, m)?)?;
-    m.add_function(wrap_pyfunction!(_tensor_mul_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(_sig_kernel, m)?)?;
     Ok(())
 }

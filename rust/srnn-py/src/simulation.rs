@@ -3,12 +3,13 @@ use numpy::{
     Element, IntoPyArray, PyArray3, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArrayDyn,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
 use srnn_core::rng::Stream;
 use srnn_core::simulation::{self, Input, Real, Record, Settings, Start};
 
+use crate::convert::{Dtype, Wrap};
 use crate::errors::CoreError;
 use crate::runner::run_interruptible;
 
@@ -137,20 +138,13 @@ impl NativeModel {
         n_paths: usize,
         first_path: u64,
         seed: u64,
-        record: &str,
+        record: Wrap<Record>,
         stride: usize,
         burn_in_steps: usize,
         block_size: usize,
-        dtype: &str,
+        dtype: Wrap<Dtype>,
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let record = match record {
-            "state" => Record::State,
-            "readout" => Record::Readout,
-            "final" => Record::FinalReadout,
-            "final_state" => Record::FinalState,
-            other => return Err(PyValueError::new_err(format!("record: unknown {other:?}"))),
-        };
         let settings = Settings {
             dt,
             n_steps,
@@ -158,16 +152,13 @@ impl NativeModel {
             first_path,
             n_paths,
             stride,
-            record,
+            record: record.0,
             burn_in_steps,
             block_size,
         };
-        match dtype {
-            "float64" => simulate_typed::<f64>(py, &self.model, u, h0, &settings, progress),
-            "float32" => simulate_typed::<f32>(py, &self.model, u, h0, &settings, progress),
-            other => Err(PyTypeError::new_err(format!(
-                "dtype: expected 'float64' or 'float32', got {other:?}"
-            ))),
+        match dtype.0 {
+            Dtype::Float64 => simulate_typed::<f64>(py, &self.model, u, h0, &settings, progress),
+            Dtype::Float32 => simulate_typed::<f32>(py, &self.model, u, h0, &settings, progress),
         }
     }
 }

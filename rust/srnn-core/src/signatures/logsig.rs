@@ -56,19 +56,36 @@ pub fn lyndon_words(d: usize, depth: usize) -> Vec<Vec<u16>> {
     all
 }
 
-/// Witt's formula: the number of Lyndon words of each length up to `depth`, summed.
-pub fn logsiglength(d: usize, depth: usize) -> u128 {
+/// Witt's formula: the number of Lyndon words of each length up to `depth`, summed; `None`
+/// when it does not fit in a `u128`.
+pub fn logsiglength(d: usize, depth: usize) -> Option<u128> {
     let mut total: u128 = 0;
     for k in 1..=depth {
         let mut s: i128 = 0;
-        for q in 1..=k {
-            if k % q == 0 {
-                s += mobius(q) as i128 * (d as i128).pow((k / q) as u32);
-            }
+        for q in (1..=k).filter(|q| k.is_multiple_of(*q)) {
+            let power = i128::try_from(d)
+                .ok()?
+                .checked_pow(u32::try_from(k / q).ok()?)?;
+            s = s.checked_add(i128::from(mobius(q)).checked_mul(power)?)?;
         }
-        total += (s / k as i128) as u128;
+        total = total.checked_add(u128::try_from(s / k as i128).ok()?)?;
     }
-    total
+    Some(total)
+}
+
+/// Bytes that building the Lyndon basis to `depth` takes: about `2^(k-1)` terms of three
+/// numbers for each word of length `k`.
+pub fn lyndon_basis_bytes(d: usize, depth: usize) -> u128 {
+    let words = logsiglength(d, depth).unwrap_or(u128::MAX);
+    let terms = 1u128
+        .checked_shl(u32::try_from(depth.saturating_sub(1)).unwrap_or(u32::MAX))
+        .unwrap_or(u128::MAX);
+    crate::memory::f64_bytes(&[words, terms, 3])
+}
+
+/// Fails with [`Error::MemoryLimit`] when the Lyndon basis of `(d, depth)` is too large to build.
+pub fn check_lyndon_basis(d: usize, depth: usize) -> Result<()> {
+    crate::memory::check_memory("the Lyndon basis", lyndon_basis_bytes(d, depth))
 }
 
 fn mobius(n: usize) -> i32 {
@@ -362,12 +379,12 @@ mod tests {
             for depth in 1..7 {
                 assert_eq!(
                     lyndon_words(d, depth).len() as u128,
-                    logsiglength(d, depth),
+                    logsiglength(d, depth).unwrap(),
                     "d={d} depth={depth}"
                 );
             }
         }
-        assert_eq!(logsiglength(4, 4), 4 + 6 + 20 + 60);
+        assert_eq!(logsiglength(4, 4), Some(4 + 6 + 20 + 60));
     }
 
     #[test]

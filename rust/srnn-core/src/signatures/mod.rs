@@ -10,9 +10,11 @@ pub mod backprop;
 pub mod kernel;
 pub mod lanes;
 pub mod logsig;
+pub mod request;
 pub mod signature;
 pub mod tensor;
 
+pub use request::{PathBatch, SignatureRequest};
 pub use tensor::Layout;
 
 use crate::{Error, Result};
