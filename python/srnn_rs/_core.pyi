@@ -214,7 +214,7 @@ class EnsembleJob:
         every: int = 1,
         n_steps: int = 0,
         stride: int = 1,
-        g: str = "state",
+        g: str = ...,
     ) -> EnsembleJob: ...
     @property
     def n_blocks(self) -> int: ...

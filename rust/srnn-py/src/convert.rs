@@ -3,6 +3,7 @@
 //! message `srnn_rs` gives for its own choices).
 
 use pyo3::prelude::*;
+use srnn_core::response::Observable;
 use srnn_core::signatures::logsig::LogSigMode;
 use srnn_core::signatures::tensor::UnaryOp;
 use srnn_core::simulation::Record;
@@ -16,9 +17,17 @@ use crate::errors::CoreError;
 pub struct Wrap<T>(pub T);
 
 /// A string option: the argument it is passed as and its spellings.
-pub trait StringOption: Copy + 'static {
+pub trait StringOption: Copy + PartialEq + 'static {
     const ARGUMENT: &'static str;
     const CHOICES: &'static [(&'static str, Self)];
+
+    /// The spelling of `self`.
+    fn name(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("", |(name, _)| name)
+    }
 }
 
 impl StringOption for LogSigMode {
@@ -46,6 +55,38 @@ impl StringOption for Record {
         ("readout", Record::Readout),
         ("final", Record::FinalReadout),
         ("final_state", Record::FinalState),
+    ];
+}
+
+impl StringOption for Observable {
+    const ARGUMENT: &'static str = "g";
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("state", Observable::State),
+        ("readout", Observable::Readout),
+        ("drift", Observable::Drift),
+    ];
+}
+
+/// What an ensemble job estimates: a kernel by one of the Monte Carlo methods, or a statistic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnsembleKind {
+    Adjoint,
+    Fd,
+    Girsanov,
+    FdtGauss,
+    Stats,
+    Correlation,
+}
+
+impl StringOption for EnsembleKind {
+    const ARGUMENT: &'static str = "method";
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("adjoint", EnsembleKind::Adjoint),
+        ("fd", EnsembleKind::Fd),
+        ("girsanov", EnsembleKind::Girsanov),
+        ("fdt_gauss", EnsembleKind::FdtGauss),
+        ("stats", EnsembleKind::Stats),
+        ("correlation", EnsembleKind::Correlation),
     ];
 }
 

@@ -13,6 +13,7 @@ use srnn_core::response::{
     Observable, Origins, Partial, StationaryStats,
 };
 
+use crate::convert::{EnsembleKind, StringOption, Wrap};
 use crate::errors::CoreError;
 use crate::runner::{run_interruptible, run_quick};
 use crate::simulation::NativeModel;
@@ -48,17 +49,6 @@ fn kernel_dict<'py>(py: Python<'py>, k: Kernel) -> PyResult<Bound<'py, PyDict>> 
     d.set_item("mean_stderr", array(py, &[p], k.mean_stderr)?)?;
     d.set_item("n_paths", k.n_paths)?;
     Ok(d)
-}
-
-fn observable(name: &str) -> PyResult<Observable> {
-    match name {
-        "state" => Ok(Observable::State),
-        "readout" => Ok(Observable::Readout),
-        "drift" => Ok(Observable::Drift),
-        other => Err(PyValueError::new_err(format!(
-            "g: expected 'state', 'readout' or 'drift', got {other:?}"
-        ))),
-    }
 }
 
 fn bytes_of<'py>(py: Python<'py>, data: &[f64]) -> Bound<'py, PyBytes> {
@@ -178,11 +168,11 @@ impl EnsembleJob {
 #[pymethods]
 impl EnsembleJob {
     #[new]
-    #[pyo3(signature = (kind, *, dt, n_lags, n_paths, seed, first_path, burn_in_steps, block_size, order=1, bin_width=1, eps=0.0, n_origins=1, every=1, n_steps=0, stride=1, g="state"))]
+    #[pyo3(signature = (kind, *, dt, n_lags, n_paths, seed, first_path, burn_in_steps, block_size, order=1, bin_width=1, eps=0.0, n_origins=1, every=1, n_steps=0, stride=1, g=Wrap(Observable::State)))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        kind: &str,
+        kind: Wrap<EnsembleKind>,
         dt: f64,
         n_lags: usize,
         n_paths: usize,
@@ -197,7 +187,7 @@ impl EnsembleJob {
         every: usize,
         n_steps: usize,
         stride: usize,
-        g: &str,
+        g: Wrap<Observable>,
     ) -> PyResult<Self> {
         let settings = EnsembleSettings {
             dt,
@@ -212,25 +202,26 @@ impl EnsembleJob {
             count: n_origins,
             every,
         };
-        let estimator = match (kind, order) {
-            ("adjoint", 1) => Estimator::Adjoint,
-            ("fd", _) => Estimator::Fd { order, eps },
-            ("girsanov", _) => Estimator::Girsanov { order, bin_width },
-            ("fdt_gauss", 1) => {
+        let estimator = match (kind.0, order) {
+            (EnsembleKind::Adjoint, 1) => Estimator::Adjoint,
+            (EnsembleKind::Fd, _) => Estimator::Fd { order, eps },
+            (EnsembleKind::Girsanov, _) => Estimator::Girsanov { order, bin_width },
+            (EnsembleKind::FdtGauss, 1) => {
                 origins.check().map_err(CoreError)?;
                 Estimator::FdtGauss {
                     origins,
                     stats: Box::default(),
                 }
             }
-            ("stats", _) => Estimator::Stats { n_steps, stride },
-            ("correlation", _) => Estimator::Correlation {
-                observable: observable(g)?,
+            (EnsembleKind::Stats, _) => Estimator::Stats { n_steps, stride },
+            (EnsembleKind::Correlation, _) => Estimator::Correlation {
+                observable: g.0,
                 origins,
             },
             (k, o) => {
                 return Err(PyValueError::new_err(format!(
-                    "method: {k:?} does not estimate order-{o} kernels"
+                    "method: {:?} does not estimate order-{o} kernels",
+                    k.name()
                 )))
             }
         };
@@ -250,7 +241,7 @@ impl EnsembleJob {
             ("every", every.into_pyobject(py)?.into_any()),
             ("n_steps", n_steps.into_pyobject(py)?.into_any()),
             ("stride", stride.into_pyobject(py)?.into_any()),
-            ("g", g.into_pyobject(py)?.into_any()),
+            ("g", g.0.name().into_pyobject(py)?.into_any()),
         ] {
             kwargs.set_item(key, value)?;
         }
@@ -258,7 +249,7 @@ impl EnsembleJob {
             settings,
             estimator,
             first_pass: None,
-            kind: kind.to_owned(),
+            kind: kind.0.name().to_owned(),
             kwargs: kwargs.unbind(),
         })
     }
@@ -293,7 +284,7 @@ impl EnsembleJob {
         let s = &self.settings;
         EnsembleJob::new(
             py,
-            "stats",
+            Wrap(EnsembleKind::Stats),
             s.dt,
             s.n_lags,
             s.n_paths,
@@ -308,7 +299,7 @@ impl EnsembleJob {
             1,
             n_steps,
             stride,
-            "state",
+            Wrap(Observable::State),
         )
         .map(Some)
     }

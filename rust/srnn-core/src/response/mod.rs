@@ -58,7 +58,7 @@ impl EnsembleSettings {
             seed: 0,
             first_path: 0,
             burn_in_steps,
-            block_size: 16,
+            block_size: crate::simulation::DEFAULT_BLOCK_SIZE,
         }
     }
 
