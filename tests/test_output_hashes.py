@@ -142,6 +142,19 @@ def _signature_cases() -> dict[str, Callable[[], Any]]:
         ),
         "one_thread": lambda: sig.signature(p_long, 5, n_jobs=1),
         "many_short_paths": lambda: sig.signature(_path((300, 5, 2), seed=9), 4),
+        # Batches of four or more go through the lane kernel, smaller ones through the
+        # single-path kernel; more than 1024 segments are cut into chunks joined by Chen's
+        # identity; large tensors take the grouped steps instead of the fused ones.
+        "lanes_chunked": lambda: sig.signature(_path((5, 1100, 2), seed=30, scale=0.05), 4),
+        "lanes_chunked_initial": lambda: sig.signature(
+            _path((4, 1030, 3), seed=34, scale=0.05), 3, initial=init[:4, :39]
+        ),
+        "single_chunked": lambda: sig.signature(_path((2, 2100, 3), seed=31, scale=0.05), 3),
+        "lanes_grouped": lambda: sig.signature(_path((5, 30, 6), seed=32), 4),
+        "single_grouped": lambda: sig.signature(_path((4, 20, 6), seed=33), 5),
+        "single_grouped_stream_inverse": lambda: sig.signature(
+            _path((2, 12, 6), seed=35), 5, stream=True, inverse=True
+        ),
     }
     g4 = _rng(5).standard_normal(sig.signature(p, 4).shape)
     g_stream = _rng(6).standard_normal(sig.signature(p, 3, stream=True).shape)
