@@ -111,5 +111,5 @@ where
 /// The SIMD level the core dispatches to on this CPU ("avx512", "avx2" or "generic").
 #[pyfunction]
 pub fn cpu_features() -> &'static str {
-    srnn_core::vmath::simd_level().name()
+    srnn_core::simd::level().name()
 }

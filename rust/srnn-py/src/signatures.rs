@@ -5,9 +5,9 @@ use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use srnn_core::signatures::kernel::StaticKernel;
-use srnn_core::signatures::logsig::{LogSigMode, LogSigPlan};
-use srnn_core::signatures::{self as sig, signature::Basepoint, tensor::Layout};
+use srnn_core::signatures::StaticKernel;
+use srnn_core::signatures::{self as sig, Basepoint, Layout};
+use srnn_core::signatures::{LogSigMode, LogSigPlan};
 
 use crate::runner::{run_interruptible, run_quick};
 
@@ -87,25 +87,25 @@ fn _signature<'py>(
         Some(i) => Some(slice("initial", i)?),
         None => None,
     };
-    let spec = sig::signature::PathSpec {
+    let spec = sig::PathSpec {
         d,
         basepoint,
         lead_lag,
         time_aug,
         end_time,
     };
-    let opts = sig::signature::SigOptions {
+    let opts = sig::SigOptions {
         depth,
         stream,
         inverse,
         scalar_term,
     };
-    let rows = sig::signature::n_rows(&spec, len, stream);
+    let rows = sig::n_rows(&spec, len, stream);
     let width = Layout::new(spec.d_out(), depth).sig_len() + usize::from(scalar_term);
     let work = batch * len * width;
     let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
-            sig::signature::signature(p, batch, len, &spec, init, &opts, progress)
+            sig::signature(p, batch, len, &spec, init, &opts, progress)
         })
     })?;
     Ok(Array3::from_shape_vec((batch, rows, width), out)
@@ -123,9 +123,9 @@ fn _tensor_unary<'py>(
     op: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let op = match op {
-        "exp" => sig::tensor::UnaryOp::Exp,
-        "log" => sig::tensor::UnaryOp::Log,
-        "inverse" => sig::tensor::UnaryOp::Inverse,
+        "exp" => sig::UnaryOp::Exp,
+        "log" => sig::UnaryOp::Log,
+        "inverse" => sig::UnaryOp::Inverse,
         _ => {
             return Err(PyValueError::new_err(format!(
                 "unknown tensor operation {op:?}"
@@ -136,7 +136,7 @@ fn _tensor_unary<'py>(
     let xs = slice("x", &x)?;
     let lay = Layout::new(d, depth);
     let full = lay.full_len();
-    let out = run_quick(py, |_| sig::tensor::batch_unary(&lay, xs, op))?;
+    let out = run_quick(py, |_| sig::batch_unary(&lay, xs, op))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -154,7 +154,7 @@ fn _tensor_mul_chain<'py>(
     let s = slice("x", &xs)?;
     let lay = Layout::new(d, depth);
     let full = lay.full_len();
-    let out = run_quick(py, |_| sig::tensor::batch_mul_chain(&lay, s, k, n))?;
+    let out = run_quick(py, |_| sig::batch_mul_chain(&lay, s, k, n))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -200,28 +200,28 @@ fn _logsignature<'py>(
         (2, Some(b)) => Basepoint::Points(b),
         _ => Basepoint::Origin,
     };
-    let spec = sig::signature::PathSpec {
+    let spec = sig::PathSpec {
         d,
         basepoint,
         lead_lag,
         time_aug,
         end_time,
     };
-    let opts = sig::signature::SigOptions {
+    let opts = sig::SigOptions {
         depth,
         stream,
         inverse,
         scalar_term: true,
     };
-    let rows = sig::signature::n_rows(&spec, len, stream);
+    let rows = sig::n_rows(&spec, len, stream);
     let de = spec.d_out();
     let plan = LogSigPlan::cached(de, depth);
     let width = plan.width(mode);
     let work = batch * len * plan.lay.full_len();
     let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
-            let s = sig::signature::signature(p, batch, len, &spec, None, &opts, progress)?;
-            sig::logsig::sig_to_logsig(&plan, &s, mode)
+            let s = sig::signature(p, batch, len, &spec, None, &opts, progress)?;
+            sig::sig_to_logsig(&plan, &s, mode)
         })
     })?;
     Ok(Array3::from_shape_vec((batch, rows, width), out)
@@ -243,7 +243,7 @@ fn _sig_to_logsig<'py>(
     let xs = slice("sig", &x)?;
     let plan = LogSigPlan::cached(d, depth);
     let width = plan.width(mode);
-    let out = run_quick(py, |_| sig::logsig::sig_to_logsig(&plan, xs, mode))?;
+    let out = run_quick(py, |_| sig::sig_to_logsig(&plan, xs, mode))?;
     Ok(Array2::from_shape_vec((n, width), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -263,7 +263,7 @@ fn _logsig_to_sig<'py>(
     let xs = slice("logsig", &x)?;
     let plan = LogSigPlan::cached(d, depth);
     let full = plan.lay.full_len();
-    let out = run_quick(py, |_| sig::logsig::logsig_to_sig(&plan, xs, mode))?;
+    let out = run_quick(py, |_| sig::logsig_to_sig(&plan, xs, mode))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -272,8 +272,8 @@ fn _logsig_to_sig<'py>(
 /// Lyndon words (0-based letters) and their bracket labels.
 #[pyfunction]
 fn _lyndon_words(d: usize, depth: usize) -> (Vec<Vec<u16>>, Vec<String>) {
-    let words = sig::logsig::lyndon_words(d, depth);
-    let labels = words.iter().map(|w| sig::logsig::label(w)).collect();
+    let words = sig::lyndon_words(d, depth);
+    let labels = words.iter().map(|w| sig::label(w)).collect();
     (words, labels)
 }
 
@@ -318,10 +318,8 @@ fn _sig_kernel<'py>(
     let (nx, ny) = (xs.len(), ys.as_ref().map_or(xs.len(), |v| v.len()));
     let out = run_interruptible(py, None, |progress| {
         with_jobs(n_jobs, || match (depth, pairwise) {
-            (Some(depth), _) => {
-                sig::kernel::truncated(&xs, ys.as_deref(), d, depth, pairwise, progress)
-            }
-            (None, true) => sig::kernel::pde_pairwise(
+            (Some(depth), _) => sig::truncated(&xs, ys.as_deref(), d, depth, pairwise, progress),
+            (None, true) => sig::pde_pairwise(
                 &xs,
                 ys.as_deref().unwrap_or(&xs),
                 d,
@@ -329,9 +327,7 @@ fn _sig_kernel<'py>(
                 sk,
                 progress,
             ),
-            (None, false) => {
-                sig::kernel::pde_gram(&xs, ys.as_deref(), d, dyadic_order, sk, progress)
-            }
+            (None, false) => sig::pde_gram(&xs, ys.as_deref(), d, dyadic_order, sk, progress),
         })
     })?;
     if pairwise {
@@ -381,14 +377,14 @@ fn _signature_backprop<'py>(
         Some(i) => Some(slice("initial", i)?),
         None => None,
     };
-    let spec = sig::signature::PathSpec {
+    let spec = sig::PathSpec {
         d,
         basepoint,
         lead_lag,
         time_aug,
         end_time,
     };
-    let opts = sig::signature::SigOptions {
+    let opts = sig::SigOptions {
         depth,
         stream,
         inverse,
@@ -398,7 +394,7 @@ fn _signature_backprop<'py>(
     let work = batch * spec.n_points(len) * full * 8;
     let out = run(py, work, |progress| {
         with_jobs(n_jobs, || {
-            sig::backprop::signature_backprop(g, p, batch, len, &spec, init, &opts, progress)
+            sig::signature_backprop(g, p, batch, len, &spec, init, &opts, progress)
         })
     })?;
     Ok(Array3::from_shape_vec((batch, len, d), out)

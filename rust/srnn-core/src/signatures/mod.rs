@@ -6,14 +6,24 @@
 //! letter most significant). Internally every tensor carries its level-0 scalar at index 0
 //! (the "full" layout); the public functions drop it unless asked for.
 
-pub mod backprop;
-pub mod kernel;
-pub mod lanes;
-pub mod logsig;
-pub mod signature;
-pub mod tensor;
+mod backprop;
+mod logsig;
+mod path;
+mod sig_kernel;
+mod signature;
+mod step;
+mod tensor;
 
-pub use tensor::Layout;
+pub use backprop::signature_backprop;
+pub use logsig::{
+    label, logsig_to_sig, logsiglength, lyndon_words, sig_to_logsig, LogSigMode, LogSigPlan,
+};
+pub use path::{Basepoint, PathSpec};
+pub use sig_kernel::{pde_gram, pde_pairwise, truncated, StaticKernel};
+pub use signature::{n_rows, signature, signature_ragged, SigOptions, CHUNK};
+pub use tensor::{
+    batch_mul_chain, batch_unary, exp, inverse, log, mul, mul_into, permute, Layout, UnaryOp,
+};
 
 use crate::{Error, Result};
 

@@ -3,11 +3,11 @@
 
 use super::gemm::{rows_dot_rows, rows_times};
 use super::prepared::{LeakP, NoiseP, Prepared};
-use super::{Input, Real, Record, Settings, Start};
+use super::{Input, Record, Settings, Start};
 use crate::aligned::Aligned;
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
-use crate::vmath::simd_level;
+use crate::simd::Real;
 use crate::{Error, Result};
 
 /// Scratch buffers of one worker, reused across its blocks.
@@ -60,38 +60,17 @@ pub(crate) fn run_block<R: Real>(
     out: &mut [R],
     progress: &Progress,
 ) -> Result<()> {
-    match simd_level() {
-        // SAFETY: the level was detected on this CPU at run time.
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { block_avx512(p, job, ws, out, progress) },
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { block_avx2(p, job, ws, out, progress) },
-        _ => block_impl::<R, false>(p, job, ws, out, progress),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn block_avx512<R: Real>(
-    p: &Prepared<R>,
-    job: &BlockJob<R>,
-    ws: &mut Workspace<R>,
-    out: &mut [R],
-    progress: &Progress,
-) -> Result<()> {
-    block_impl::<R, true>(p, job, ws, out, progress)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn block_avx2<R: Real>(
-    p: &Prepared<R>,
-    job: &BlockJob<R>,
-    ws: &mut Workspace<R>,
-    out: &mut [R],
-    progress: &Progress,
-) -> Result<()> {
-    block_impl::<R, true>(p, job, ws, out, progress)
+    crate::dispatch!(
+        fn block[R: Real][R](
+            p: &Prepared<R>,
+            job: &BlockJob<R>,
+            ws: &mut Workspace<R>,
+            out: &mut [R],
+            progress: &Progress,
+        ) -> Result<()> {
+            block_impl::<R, FMA>(p, job, ws, out, progress)
+        }
+    )
 }
 
 /// Steps between progress reports and cancellation checks inside a block.
