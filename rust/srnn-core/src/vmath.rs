@@ -90,10 +90,10 @@ const EXPM1_OVER_X_HALF: [f64; 13] = {
 };
 
 /// tanh|x| = -e / (2 + e) with e = expm1(-2|x|) ∈ (-1, 0], sign restored at the end. The
-/// divisor stays in (1, 2]; beyond |x| = 20 tanh rounds to ±1. Measured alternatives that
-/// replace the division by an FMA-only Newton sequence (cubic seed, one cubic step, residual
-/// correction: 9 operations) were 15-25% slower: with the division gone the two FMA ports,
-/// which also run the 13-term polynomial, become the bottleneck instead of the divider.
+/// divisor stays in (1, 2]; beyond |x| = 20 tanh rounds to ±1. The division stays: replacing
+/// it by an FMA-only Newton sequence (cubic seed, one cubic step, residual correction: 9
+/// operations) is slower, because the two FMA ports, which also run the 13-term polynomial,
+/// then become the bottleneck instead of the divider.
 #[inline(always)]
 pub fn tanh<const FMA: bool>(x: f64) -> f64 {
     let ax = x.abs();

@@ -96,6 +96,7 @@ macro_rules! dispatch {
         }
         $(#[$attr])*
         fn generic<$($param)*>($($arg: $ty),*) -> $ret {
+            #[allow(dead_code)]
             const FMA: bool = false;
             #[allow(dead_code)]
             const WIDE: bool = false;

@@ -1,4 +1,4 @@
-//! Euler–Maruyama ensembles of the SRNN (SPEC §2):
+//! Euler–Maruyama ensembles of the SRNN:
 //! `h_{k+1} = h_k + dt (−Γ h_k + a(W h_k + b) + C u_k) + Σ(h_k) √dt z_k`.
 //!
 //! Paths are advanced in blocks (so `W h` is a small matrix product), blocks run in parallel

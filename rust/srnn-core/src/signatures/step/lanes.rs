@@ -335,12 +335,14 @@ unsafe fn group_update_z<const G: usize>(
 }
 
 /// The values of lane entries, entry by entry.
-pub fn flat(x: &[Lane]) -> &[f64] {
+#[cfg(target_arch = "x86_64")]
+fn flat(x: &[Lane]) -> &[f64] {
     // SAFETY: `[f64; W]` has no padding, so `x` is `W x.len()` contiguous values.
     unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f64, x.len() * W) }
 }
 
-pub fn flat_mut(x: &mut [Lane]) -> &mut [f64] {
+#[cfg(target_arch = "x86_64")]
+fn flat_mut(x: &mut [Lane]) -> &mut [f64] {
     // SAFETY: as in `flat`.
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr() as *mut f64, x.len() * W) }
 }

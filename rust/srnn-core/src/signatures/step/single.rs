@@ -67,13 +67,15 @@ impl Entry for f64 {
         }
         match s {
             Some(s) => {
-                for j in i..n {
-                    o[j] = madd::<FMA>(f, b[j], s[j]);
+                while i < n {
+                    o[i] = madd::<FMA>(f, b[i], s[i]);
+                    i += 1;
                 }
             }
             None => {
-                for j in i..n {
-                    o[j] = madd::<FMA>(f, b[j], o[j]);
+                while i < n {
+                    o[i] = madd::<FMA>(f, b[i], o[i]);
+                    i += 1;
                 }
             }
         }
@@ -188,8 +190,8 @@ impl Entry for f64 {
     }
 }
 
-/// Loops at least this long use 512-bit operations on AVX-512 (masked 512-bit operations on
-/// the many short loops of the low levels measured slower than the 256-bit ones).
+/// Loops at least this long use 512-bit operations on AVX-512: on the many short loops of the
+/// low levels, masked 512-bit operations cost more than 256-bit ones.
 #[cfg(target_arch = "x86_64")]
 const WIDE_MIN: usize = 128;
 
