@@ -5,6 +5,12 @@
 //! is stored flat, levels concatenated, word `(i1..ik)` at its row-major position (first
 //! letter most significant). Internally every tensor carries its level-0 scalar at index 0
 //! (the "full" layout); the public functions drop it unless asked for.
+//!
+//! Modules: `path` turns raw points into the transformed path and its increments; `step`
+//! advances a stored tensor over segments (`exp(Δ) ⊗ t`, the hot loop, per SIMD level);
+//! `signature` runs batches of paths through it (lanes, chunks joined by Chen's identity,
+//! streams); `backprop` is its vector-Jacobian product; `tensor` holds the layout and the
+//! algebra; `logsig` the Lyndon basis and log-signatures; `sig_kernel` the signature kernels.
 
 mod backprop;
 mod logsig;
@@ -20,10 +26,8 @@ pub use logsig::{
 };
 pub use path::{Basepoint, PathSpec};
 pub use sig_kernel::{pde_gram, pde_pairwise, truncated, StaticKernel};
-pub use signature::{n_rows, signature, signature_ragged, SigOptions, CHUNK};
-pub use tensor::{
-    batch_mul_chain, batch_unary, exp, inverse, log, mul, mul_into, permute, Layout, UnaryOp,
-};
+pub use signature::{n_rows, signature, signature_ragged, SigOptions};
+pub use tensor::{batch_mul_chain, batch_unary, exp, inverse, log, mul, Layout, UnaryOp};
 
 use crate::{Error, Result};
 

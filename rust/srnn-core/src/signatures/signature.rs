@@ -14,7 +14,7 @@ use crate::{Error, Result};
 /// Segments per chunk when one path is split for parallel work and the chunks are joined by
 /// Chen's identity. A fixed size (not one derived from the thread count) keeps results
 /// bit-identical for any number of threads.
-pub const CHUNK: usize = 1024;
+const CHUNK: usize = 1024;
 
 /// Largest `full_len * W` for which batches use the lane kernel (192 KiB of tensor: with
 /// the top level updated once per group of steps, lanes stay ahead well beyond L1).
