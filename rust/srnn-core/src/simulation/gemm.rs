@@ -90,7 +90,7 @@ fn narrow_tiles<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
 /// sums eight lane accumulators by a fixed tree, so the bits depend only on the two rows.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn rows_dot_rows<R: Real, const FMA: bool>(
+pub fn rows_dot_rows<R: Real, const FMA: bool, const WIDE: bool>(
     rows: usize,
     x: &[R],
     x_stride: usize,
@@ -102,14 +102,15 @@ pub fn rows_dot_rows<R: Real, const FMA: bool>(
 ) {
     debug_assert!(width.is_multiple_of(8));
     #[cfg(target_arch = "x86_64")]
-    if FMA && crate::simd::level() == crate::simd::Level::Avx512 {
+    if WIDE {
         if let (Some(x), Some(r_rows), Some(bias), Some(out)) = (
             R::as_f64s(x),
             R::as_f64s(r_rows),
             R::as_f64s(bias),
             R::as_f64s_mut(out),
         ) {
-            // SAFETY: the level was detected on this CPU at run time.
+            // SAFETY: WIDE is true only inside kernels compiled for AVX-512 after run-time
+            // detection.
             return unsafe {
                 dot_rows_avx512(rows, x, x_stride, r_rows, width, bias, out, out_stride)
             };
@@ -499,9 +500,15 @@ mod tests {
             let out_stride = p + 1;
             let mut fast = vec![f64::NAN; rows * out_stride];
             let mut portable = vec![f64::NAN; rows * out_stride];
-            rows_dot_rows::<f64, true>(
-                rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
-            );
+            if crate::simd::level() == crate::simd::Level::Avx512 {
+                rows_dot_rows::<f64, true, true>(
+                    rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
+                );
+            } else {
+                rows_dot_rows::<f64, true, false>(
+                    rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
+                );
+            }
             for b in 0..rows {
                 for q in 0..p {
                     let xrow = &x[b * x_stride..b * x_stride + width];
