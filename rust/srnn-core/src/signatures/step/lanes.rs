@@ -211,7 +211,7 @@ impl Entry for Lane {
         n2: usize,
     ) {
         // SAFETY: the caller's contract.
-        unsafe { fused_level_z(d, z, b, tm, top, n2) }
+        unsafe { fused_level_lanes(d, z, b, tm, top, n2) }
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -280,7 +280,7 @@ fn lane_madd<const FMA: bool>(f: &Lane, b: &Lane, s: &Lane) -> Lane {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 #[inline]
-unsafe fn fused_level_z(
+unsafe fn fused_level_lanes(
     d: usize,
     z: &[Lane],
     b: &[Lane],
