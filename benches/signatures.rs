@@ -8,9 +8,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use srnn_core::progress::Progress;
-use srnn_core::signatures::kernel::{pde_gram, StaticKernel};
-use srnn_core::signatures::logsig::{sig_to_logsig, LogSigMode, LogSigPlan};
-use srnn_core::signatures::signature::{signature, PathSpec, SigOptions};
+use srnn_core::signatures::{pde_gram, StaticKernel};
+use srnn_core::signatures::{sig_to_logsig, LogSigMode, LogSigPlan};
+use srnn_core::signatures::{signature, PathSpec, SigOptions};
 
 /// Deterministic random-walk paths with N(0, 0.01)-ish increments.
 fn paths(batch: usize, len: usize, d: usize) -> Vec<f64> {

@@ -14,11 +14,23 @@ pub(crate) struct Aligned<T> {
 
 impl<T: Copy> Aligned<T> {
     pub fn filled(len: usize, value: T) -> Self {
-        let slack = ALIGN / std::mem::size_of::<T>().max(1);
+        Self::filled_at(len, value, 0)
+    }
+
+    /// `len` copies of `value`, element `first` (rather than element 0) on a cache-line
+    /// boundary: for data whose hot part starts further in.
+    pub fn filled_at(len: usize, value: T, first: usize) -> Self {
+        let size = std::mem::size_of::<T>().max(1);
+        let slack = ALIGN / size;
         let storage = vec![value; len + slack];
-        let start = storage.as_ptr().align_offset(ALIGN);
-        // `align_offset` may give up (usize::MAX); an unaligned start is then still correct.
-        let start = if start <= slack { start } else { 0 };
+        let addr = storage.as_ptr() as usize + (first % slack.max(1)) * size;
+        // An address that is not a multiple of `size` cannot be aligned; the buffer is still
+        // correct, only slower.
+        let start = if addr.is_multiple_of(size) {
+            (ALIGN - addr % ALIGN) % ALIGN / size
+        } else {
+            0
+        };
         Aligned {
             storage,
             start,
@@ -80,6 +92,11 @@ mod tests {
             assert!(a.iter().all(|&x| x == 1.5));
             a.iter_mut().enumerate().for_each(|(i, x)| *x = i as f64);
             assert!(a.iter().enumerate().all(|(i, &x)| x == i as f64));
+            for first in [1usize, 5, 8, 13] {
+                let b = Aligned::filled_at(len + first, 0.0f64, first);
+                assert_eq!(b.len(), len + first);
+                assert_eq!(b[first..].as_ptr() as usize % ALIGN, 0);
+            }
         }
     }
 }

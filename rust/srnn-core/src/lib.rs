@@ -9,6 +9,7 @@ pub mod progress;
 pub mod response;
 pub mod rng;
 pub mod signatures;
+pub mod simd;
 pub mod simulation;
 pub mod vmath;
 

@@ -1,95 +1,8 @@
-//! Branch-free elementary functions written so that LLVM vectorises loops that call them,
-//! and the run-time choice of instruction set. Everything here is `#[inline(always)]`: the
-//! kernels that call these are compiled once per SIMD level with `#[target_feature]`, and
-//! only inlined code inherits those features.
+//! Branch-free elementary functions written so that LLVM vectorises loops that call them.
+//! Everything here is `#[inline(always)]`: the kernels that call these are compiled once per
+//! SIMD level ([`crate::dispatch!`]), and only inlined code inherits those features.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SimdLevel {
-    Generic,
-    Avx2,
-    Avx512,
-}
-
-impl SimdLevel {
-    pub fn name(self) -> &'static str {
-        match self {
-            SimdLevel::Generic => "generic",
-            SimdLevel::Avx2 => "avx2",
-            SimdLevel::Avx512 => "avx512",
-        }
-    }
-}
-
-/// The widest instruction set this CPU supports among those we compile kernels for.
-/// `SRNN_RS_SIMD=generic|avx2` caps it (useful to compare levels; results differ in the last
-/// bits between levels because only AVX2/AVX-512 kernels use fused multiply-add).
-pub fn simd_level() -> SimdLevel {
-    use std::sync::OnceLock;
-    static LEVEL: OnceLock<SimdLevel> = OnceLock::new();
-    *LEVEL.get_or_init(|| {
-        let detected = detect();
-        match std::env::var("SRNN_RS_SIMD").as_deref() {
-            Ok("generic") => SimdLevel::Generic,
-            Ok("avx2") if detected != SimdLevel::Generic => SimdLevel::Avx2,
-            _ => detected,
-        }
-    })
-}
-
-#[cfg(target_arch = "x86_64")]
-fn detect() -> SimdLevel {
-    if is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512dq")
-        && is_x86_feature_detected!("avx512vl")
-        && is_x86_feature_detected!("avx2")
-        && is_x86_feature_detected!("fma")
-    {
-        SimdLevel::Avx512
-    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-        SimdLevel::Avx2
-    } else {
-        SimdLevel::Generic
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn detect() -> SimdLevel {
-    SimdLevel::Generic
-}
-
-/// Calls `$body` (an expression generic over `const FMA: bool`) compiled for the best SIMD
-/// level. `$name` names the per-level wrapper functions.
-#[macro_export]
-macro_rules! dispatch {
-    (fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty $body:block) => {{
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        unsafe fn avx512($($arg: $ty),*) -> $ret { const FMA: bool = true; $body }
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2($($arg: $ty),*) -> $ret { const FMA: bool = true; $body }
-        fn generic($($arg: $ty),*) -> $ret { const FMA: bool = false; $body }
-        match $crate::vmath::simd_level() {
-            // SAFETY: the level was detected on this CPU at run time.
-            #[cfg(target_arch = "x86_64")]
-            $crate::vmath::SimdLevel::Avx512 => unsafe { avx512($($arg),*) },
-            #[cfg(target_arch = "x86_64")]
-            $crate::vmath::SimdLevel::Avx2 => unsafe { avx2($($arg),*) },
-            _ => generic($($arg),*),
-        }
-    }};
-}
-
-/// `a * b + c`, fused when the kernel is compiled for a level with FMA. Never call
-/// `f64::mul_add` directly in kernels: without the `fma` feature it is a slow libm call.
-#[inline(always)]
-pub fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FMA {
-        a.mul_add(b, c)
-    } else {
-        a * b + c
-    }
-}
+use crate::simd::madd;
 
 #[inline(always)]
 fn horner<const FMA: bool>(x: f64, coeffs: &[f64]) -> f64 {
@@ -177,10 +90,10 @@ const EXPM1_OVER_X_HALF: [f64; 13] = {
 };
 
 /// tanh|x| = -e / (2 + e) with e = expm1(-2|x|) ∈ (-1, 0], sign restored at the end. The
-/// divisor stays in (1, 2]; beyond |x| = 20 tanh rounds to ±1. Measured alternatives that
-/// replace the division by an FMA-only Newton sequence (cubic seed, one cubic step, residual
-/// correction: 9 operations) were 15-25% slower: with the division gone the two FMA ports,
-/// which also run the 13-term polynomial, become the bottleneck instead of the divider.
+/// divisor stays in (1, 2]; beyond |x| = 20 tanh rounds to ±1. The division stays: replacing
+/// it by an FMA-only Newton sequence (cubic seed, one cubic step, residual correction: 9
+/// operations) is slower, because the two FMA ports, which also run the 13-term polynomial,
+/// then become the bottleneck instead of the divider.
 #[inline(always)]
 pub fn tanh<const FMA: bool>(x: f64) -> f64 {
     let ax = x.abs();

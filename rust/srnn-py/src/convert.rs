@@ -4,8 +4,7 @@
 
 use pyo3::prelude::*;
 use srnn_core::response::Observable;
-use srnn_core::signatures::logsig::LogSigMode;
-use srnn_core::signatures::tensor::UnaryOp;
+use srnn_core::signatures::{LogSigMode, UnaryOp};
 use srnn_core::simulation::Record;
 use srnn_core::Error;
 

@@ -4,8 +4,7 @@
 
 use numpy::{PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use srnn_core::signatures::signature::{Basepoint, PathSpec, SigOptions};
-use srnn_core::signatures::{PathBatch, SignatureRequest};
+use srnn_core::signatures::{Basepoint, PathBatch, PathSpec, SigOptions, SignatureRequest};
 
 use crate::errors::CoreError;
 use crate::signatures::slice;

@@ -111,7 +111,7 @@ where
 /// The SIMD level the core dispatches to on this CPU ("avx512", "avx2" or "generic").
 #[pyfunction]
 pub fn cpu_features() -> &'static str {
-    srnn_core::vmath::simd_level().name()
+    srnn_core::simd::level().name()
 }
 
 /// Sizes this process's rayon pool to `threads`, if nothing has used it yet. A Dask worker

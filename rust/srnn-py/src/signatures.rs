@@ -6,10 +6,7 @@ use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use srnn_core::signatures::kernel::StaticKernel;
-use srnn_core::signatures::logsig::{self, LogSigMode, LogSigPlan};
-use srnn_core::signatures::tensor::UnaryOp;
-use srnn_core::signatures::{self as sig, tensor::Layout};
+use srnn_core::signatures::{self as sig, Layout, LogSigMode, LogSigPlan, StaticKernel, UnaryOp};
 use srnn_core::Error;
 
 use crate::convert::{StaticKernelName, Wrap};
@@ -64,7 +61,7 @@ pub fn siglength(d: usize, depth: usize) -> PyResult<usize> {
 /// Dimension of the free Lie algebra truncated at `depth` (Witt's formula).
 #[pyfunction]
 pub fn logsiglength(d: usize, depth: usize) -> PyResult<u128> {
-    logsig::logsiglength(d, depth).ok_or_else(|| too_long(d, depth))
+    sig::logsiglength(d, depth).ok_or_else(|| too_long(d, depth))
 }
 
 /// Entries of a log-signature in `mode`.
@@ -159,7 +156,7 @@ fn _tensor_unary<'py>(
     let xs = slice("x", &x)?;
     let lay = Layout::new(d, depth);
     let full = lay.full_len();
-    let out = run_quick(py, |_| sig::tensor::batch_unary(&lay, xs, op.0))?;
+    let out = run_quick(py, |_| sig::batch_unary(&lay, xs, op.0))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -177,7 +174,7 @@ fn _tensor_mul_chain<'py>(
     let s = slice("x", &xs)?;
     let lay = Layout::new(d, depth);
     let full = lay.full_len();
-    let out = run_quick(py, |_| sig::tensor::batch_mul_chain(&lay, s, k, n))?;
+    let out = run_quick(py, |_| sig::batch_mul_chain(&lay, s, k, n))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -186,7 +183,7 @@ fn _tensor_mul_chain<'py>(
 /// The plan for `(d, depth)` in `mode`, once the Lyndon basis it needs fits in memory.
 fn logsig_plan(d: usize, depth: usize, mode: LogSigMode) -> PyResult<std::sync::Arc<LogSigPlan>> {
     if mode != LogSigMode::Expand {
-        logsig::check_lyndon_basis(d, depth).map_err(CoreError)?;
+        sig::check_lyndon_basis(d, depth).map_err(CoreError)?;
     }
     Ok(LogSigPlan::cached(d, depth))
 }
@@ -204,7 +201,7 @@ fn _sig_to_logsig<'py>(
     let n = x.as_array().dim().0;
     let xs = slice("sig", &x)?;
     let width = plan.width(mode.0);
-    let out = run_quick(py, |_| logsig::sig_to_logsig(&plan, xs, mode.0))?;
+    let out = run_quick(py, |_| sig::sig_to_logsig(&plan, xs, mode.0))?;
     Ok(Array2::from_shape_vec((n, width), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -223,7 +220,7 @@ fn _logsig_to_sig<'py>(
     let n = x.as_array().dim().0;
     let xs = slice("logsig", &x)?;
     let full = plan.lay.full_len();
-    let out = run_quick(py, |_| logsig::logsig_to_sig(&plan, xs, mode.0))?;
+    let out = run_quick(py, |_| sig::logsig_to_sig(&plan, xs, mode.0))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -232,9 +229,9 @@ fn _logsig_to_sig<'py>(
 /// Lyndon words (0-based letters) and their bracket labels.
 #[pyfunction]
 fn _lyndon_words(d: usize, depth: usize) -> PyResult<(Vec<Vec<u16>>, Vec<String>)> {
-    logsig::check_lyndon_basis(d, depth).map_err(CoreError)?;
-    let words = logsig::lyndon_words(d, depth);
-    let labels = words.iter().map(|w| logsig::label(w)).collect();
+    sig::check_lyndon_basis(d, depth).map_err(CoreError)?;
+    let words = sig::lyndon_words(d, depth);
+    let labels = words.iter().map(|w| sig::label(w)).collect();
     Ok((words, labels))
 }
 
@@ -277,10 +274,8 @@ fn _sig_kernel<'py>(
     let (nx, ny) = (xs.len(), ys.as_ref().map_or(xs.len(), |v| v.len()));
     let out = run_interruptible(py, None, |progress| {
         with_jobs(n_jobs, || match (depth, pairwise) {
-            (Some(depth), _) => {
-                sig::kernel::truncated(&xs, ys.as_deref(), d, depth, pairwise, progress)
-            }
-            (None, true) => sig::kernel::pde_pairwise(
+            (Some(depth), _) => sig::truncated(&xs, ys.as_deref(), d, depth, pairwise, progress),
+            (None, true) => sig::pde_pairwise(
                 &xs,
                 ys.as_deref().unwrap_or(&xs),
                 d,
@@ -288,9 +283,7 @@ fn _sig_kernel<'py>(
                 sk,
                 progress,
             ),
-            (None, false) => {
-                sig::kernel::pde_gram(&xs, ys.as_deref(), d, dyadic_order, sk, progress)
-            }
+            (None, false) => sig::pde_gram(&xs, ys.as_deref(), d, dyadic_order, sk, progress),
         })
     })?;
     if pairwise {

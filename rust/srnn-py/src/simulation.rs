@@ -7,7 +7,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use srnn_core::model::{Activation, Gamma, Noise, Readout, Srnn};
 use srnn_core::rng::Stream;
-use srnn_core::simulation::{self, Input, Real, Record, Settings, Start};
+use srnn_core::simd::Real;
+use srnn_core::simulation::{self, Input, Record, Settings, Start};
 
 use crate::convert::{Dtype, Wrap};
 use crate::errors::CoreError;

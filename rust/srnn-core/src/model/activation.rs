@@ -92,7 +92,7 @@ impl Activation {
     /// vectorises on its own; plain `for` loops (not `for_each` closures) so the body is
     /// inlined into the caller's `#[target_feature]` kernel.
     #[inline(always)]
-    pub fn apply_slice<R: crate::simulation::Real, const FMA: bool>(self, xs: &mut [R]) {
+    pub fn apply_slice<R: crate::simd::Real, const FMA: bool>(self, xs: &mut [R]) {
         match self {
             Activation::Identity => {}
             Activation::Relu => {
@@ -139,7 +139,7 @@ impl Activation {
     /// hand, and recomputing the activation would cost as much again. Equal to
     /// `first_derivative(x)` (bit for bit for tanh, sigmoid, relu and identity).
     #[inline(always)]
-    pub fn slopes_from_values<R: crate::simulation::Real>(self, values: &[R], out: &mut [R]) {
+    pub fn slopes_from_values<R: crate::simd::Real>(self, values: &[R], out: &mut [R]) {
         match self {
             Activation::Identity => out.fill(R::from_f64(1.0)),
             Activation::Relu => {

@@ -15,10 +15,10 @@ use crate::aligned::Aligned;
 use crate::model::{Gamma, Noise, Srnn};
 use crate::progress::Progress;
 use crate::rng::{fill_normals, normals_row_len, Stream};
+use crate::simd::madd;
 use crate::simulation::gemm::rows_times;
 use crate::simulation::prepared::{padded, padded_vec, transposed};
 use crate::simulation::Record;
-use crate::vmath::madd;
 use crate::Result;
 
 /// The model in the layouts the sweep wants: rows padded to `width` (a multiple of 8) so

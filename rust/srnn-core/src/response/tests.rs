@@ -155,7 +155,7 @@ fn girsanov_weights_use_the_simulators_noise() {
     .unwrap();
     let gamma = model.gamma_matrix();
     let mut b = vec![0.0; 3];
-    let fma = !matches!(crate::vmath::simd_level(), crate::vmath::SimdLevel::Generic);
+    let fma = !matches!(crate::simd::level(), crate::simd::Level::Generic);
     for path in 0..4 {
         for j in 0..5 {
             let h = &states[(path * 6 + j) * 3..(path * 6 + j + 1) * 3];

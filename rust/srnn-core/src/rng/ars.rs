@@ -203,17 +203,17 @@ enum Hardware {
 /// exercises the tables).
 #[cfg(target_arch = "x86_64")]
 fn hardware() -> Hardware {
-    use crate::vmath::{simd_level, SimdLevel};
+    use crate::simd::{level, Level};
     use std::sync::OnceLock;
     static HW: OnceLock<Hardware> = OnceLock::new();
     *HW.get_or_init(|| {
-        let level = simd_level();
-        if level == SimdLevel::Avx512
+        let level = level();
+        if level == Level::Avx512
             && is_x86_feature_detected!("vaes")
             && is_x86_feature_detected!("aes")
         {
             Hardware::Vaes512
-        } else if level != SimdLevel::Generic && is_x86_feature_detected!("aes") {
+        } else if level != Level::Generic && is_x86_feature_detected!("aes") {
             Hardware::AesNi
         } else {
             Hardware::None

@@ -12,7 +12,8 @@
 
 use super::ars::{ars4x32, units, RoundKeys, UnitCounters, ROUNDS, UNIT_CALLS};
 use crate::aligned::CacheLine;
-use crate::vmath::{ln_positive, madd, sincos_of_high_word, u52_to_f64};
+use crate::simd::madd;
+use crate::vmath::{ln_positive, sincos_of_high_word, u52_to_f64};
 
 /// Independent families of noise drawn with the same seed. Burn-in noise must not be the
 /// noise of the recorded run, or a stationary start would be correlated with what follows.

@@ -6,7 +6,9 @@
 
 use rayon::prelude::*;
 
-use super::signature::{n_rows, run_segments, scratch_len, PathSpec, SigOptions};
+use super::path::PathSpec;
+use super::signature::{n_rows, SigOptions};
+use super::step::{run_segments, scratch_len};
 use super::tensor::{permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};

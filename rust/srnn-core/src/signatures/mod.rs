@@ -5,17 +5,32 @@
 //! is stored flat, levels concatenated, word `(i1..ik)` at its row-major position (first
 //! letter most significant). Internally every tensor carries its level-0 scalar at index 0
 //! (the "full" layout); the public functions drop it unless asked for.
+//!
+//! Modules: `path` turns raw points into the transformed path and its increments; `step`
+//! advances a stored tensor over segments (`exp(Δ) ⊗ t`, the hot loop, per SIMD level);
+//! `signature` runs batches of paths through it (lanes, chunks joined by Chen's identity,
+//! streams); `backprop` is its vector-Jacobian product; `tensor` holds the layout and the
+//! algebra; `logsig` the Lyndon basis and log-signatures; `sig_kernel` the signature kernels.
 
-pub mod backprop;
-pub mod kernel;
-pub mod lanes;
-pub mod logsig;
-pub mod request;
-pub mod signature;
-pub mod tensor;
+mod backprop;
+mod logsig;
+mod path;
+mod request;
+mod sig_kernel;
+mod signature;
+mod step;
+mod tensor;
 
+pub use backprop::signature_backprop;
+pub use logsig::{
+    check_lyndon_basis, label, logsig_to_sig, logsiglength, lyndon_words, sig_to_logsig,
+    LogSigMode, LogSigPlan,
+};
+pub use path::{Basepoint, PathSpec};
 pub use request::{PathBatch, SignatureRequest};
-pub use tensor::Layout;
+pub use sig_kernel::{pde_gram, pde_pairwise, truncated, StaticKernel};
+pub use signature::{n_rows, signature, signature_ragged, SigOptions};
+pub use tensor::{batch_mul_chain, batch_unary, exp, inverse, log, mul, Layout, UnaryOp};
 
 use crate::{Error, Result};
 

@@ -4,7 +4,8 @@
 
 use super::backprop::signature_backprop;
 use super::logsig::{check_lyndon_basis, sig_to_logsig, LogSigMode, LogSigPlan};
-use super::signature::{n_rows, signature, PathSpec, SigOptions};
+use super::path::PathSpec;
+use super::signature::{n_rows, signature, SigOptions};
 use crate::memory::{check_memory, f64_bytes};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -196,7 +197,7 @@ impl<'a> SignatureRequest<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signatures::signature::Basepoint;
+    use crate::signatures::Basepoint;
 
     fn options(depth: usize, stream: bool, scalar_term: bool) -> SigOptions {
         SigOptions {

@@ -5,8 +5,7 @@
 //! path's result independent of how paths are grouped into blocks and threads, which a
 //! general-purpose GEMM (with its own packing and size heuristics) does not promise.
 
-use super::Real;
-use crate::vmath::simd_level;
+use crate::simd::Real;
 
 /// The operands of one product: `x` rows of stride `x_stride` (the first `k` entries used),
 /// `wt` `(k, width)` row-major, an optional bias row of `width`.
@@ -37,7 +36,7 @@ pub fn rows_times<R: Real, const FMA: bool>(
     out: &mut [R],
 ) {
     debug_assert!(width.is_multiple_of(8));
-    let ops = Operands {
+    let ops = &Operands {
         k,
         x,
         x_stride,
@@ -46,45 +45,42 @@ pub fn rows_times<R: Real, const FMA: bool>(
         bias,
     };
     if !FMA {
-        return portable::<R, false>(&ops, rows, out);
+        return portable::<R, false>(ops, rows, out);
     }
-    match simd_level() {
-        // SAFETY: the level was detected on this CPU at run time.
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { rows_times_avx512(&ops, rows, out) },
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { rows_times_avx2(&ops, rows, out) },
-        _ => portable::<R, true>(&ops, rows, out),
-    }
+    crate::dispatch!(
+        #[inline(never)]
+        fn product[R: Real][R](ops: &Operands<'_, R>, rows: usize, out: &mut [R]) -> () {
+            if WIDE {
+                #[cfg(target_arch = "x86_64")]
+                if let (Some(x), Some(wt), Some(out)) =
+                    (R::as_f64s(ops.x), R::as_f64s(ops.wt), R::as_f64s_mut(out))
+                {
+                    let ops = Operands {
+                        k: ops.k,
+                        x,
+                        x_stride: ops.x_stride,
+                        wt,
+                        width: ops.width,
+                        bias: ops.bias.and_then(R::as_f64s),
+                    };
+                    // SAFETY: WIDE is true only in the AVX-512 variant.
+                    return unsafe { avx512::rows_times(&ops, rows, out) };
+                }
+                portable::<R, true>(ops, rows, out)
+            } else if FMA {
+                narrow_tiles(ops, rows, out)
+            } else {
+                portable::<R, true>(ops, rows, out)
+            }
+        }
+    )
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-#[inline(never)]
-unsafe fn rows_times_avx512<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
-    if let (Some(x), Some(wt), Some(out)) =
-        (R::as_f64s(ops.x), R::as_f64s(ops.wt), R::as_f64s_mut(out))
-    {
-        let ops = Operands {
-            k: ops.k,
-            x,
-            x_stride: ops.x_stride,
-            wt,
-            width: ops.width,
-            bias: ops.bias.and_then(R::as_f64s),
-        };
-        // SAFETY: this function only runs on CPUs with AVX-512.
-        return unsafe { avx512::rows_times(&ops, rows, out) };
-    }
-    portable::<R, true>(ops, rows, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[inline(never)]
-unsafe fn rows_times_avx2<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
-    // Sixteen `ymm` registers: a 6 × 8 tile is 12 accumulators, two columns of `wt` and the
-    // broadcast. The portable 6 × 32 tile spilled almost every accumulator (3.3× slower).
+/// The product with AVX2's sixteen `ymm` registers: a 6 × 8 tile is 12 accumulators, two
+/// columns of `wt` and the broadcast; the portable 6 × 32 tile spills almost every
+/// accumulator.
+#[inline(always)]
+fn narrow_tiles<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut [R]) {
     by_column_chunks::<R, true, 8, 6>(ops, rows, out)
 }
 
@@ -94,7 +90,7 @@ unsafe fn rows_times_avx2<R: Real>(ops: &Operands<'_, R>, rows: usize, out: &mut
 /// sums eight lane accumulators by a fixed tree, so the bits depend only on the two rows.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn rows_dot_rows<R: Real, const FMA: bool>(
+pub fn rows_dot_rows<R: Real, const FMA: bool, const WIDE: bool>(
     rows: usize,
     x: &[R],
     x_stride: usize,
@@ -106,14 +102,15 @@ pub fn rows_dot_rows<R: Real, const FMA: bool>(
 ) {
     debug_assert!(width.is_multiple_of(8));
     #[cfg(target_arch = "x86_64")]
-    if FMA && simd_level() == crate::vmath::SimdLevel::Avx512 {
+    if WIDE {
         if let (Some(x), Some(r_rows), Some(bias), Some(out)) = (
             R::as_f64s(x),
             R::as_f64s(r_rows),
             R::as_f64s(bias),
             R::as_f64s_mut(out),
         ) {
-            // SAFETY: the level was detected on this CPU at run time.
+            // SAFETY: WIDE is true only inside kernels compiled for AVX-512 after run-time
+            // detection.
             return unsafe {
                 dot_rows_avx512(rows, x, x_stride, r_rows, width, bias, out, out_stride)
             };
@@ -475,10 +472,14 @@ mod tests {
                 );
                 #[cfg(target_arch = "x86_64")]
                 if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                    let mut narrow_tiles = vec![f64::NAN; rows * width];
+                    #[target_feature(enable = "avx2,fma")]
+                    unsafe fn avx2(ops: &Operands<'_, f64>, rows: usize, out: &mut [f64]) {
+                        narrow_tiles(ops, rows, out)
+                    }
+                    let mut avx2_tiles = vec![f64::NAN; rows * width];
                     // SAFETY: AVX2 and FMA were detected just above.
-                    unsafe { rows_times_avx2(&ops, rows, &mut narrow_tiles) };
-                    assert_eq!(bits(&narrow_tiles), bits(&tiles), "AVX2 tiles, rows {rows}");
+                    unsafe { avx2(&ops, rows, &mut avx2_tiles) };
+                    assert_eq!(bits(&avx2_tiles), bits(&tiles), "AVX2 tiles, rows {rows}");
                 }
             }
         }
@@ -499,9 +500,15 @@ mod tests {
             let out_stride = p + 1;
             let mut fast = vec![f64::NAN; rows * out_stride];
             let mut portable = vec![f64::NAN; rows * out_stride];
-            rows_dot_rows::<f64, true>(
-                rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
-            );
+            if crate::simd::level() == crate::simd::Level::Avx512 {
+                rows_dot_rows::<f64, true, true>(
+                    rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
+                );
+            } else {
+                rows_dot_rows::<f64, true, false>(
+                    rows, &x, x_stride, &r_rows, width, &bias, &mut fast, out_stride,
+                );
+            }
             for b in 0..rows {
                 for q in 0..p {
                     let xrow = &x[b * x_stride..b * x_stride + width];

@@ -1,4 +1,4 @@
-//! Euler–Maruyama ensembles of the SRNN (SPEC §2):
+//! Euler–Maruyama ensembles of the SRNN:
 //! `h_{k+1} = h_k + dt (−Γ h_k + a(W h_k + b) + C u_k) + Σ(h_k) √dt z_k`.
 //!
 //! Paths are advanced in blocks (so `W h` is a small matrix product), blocks run in parallel
@@ -6,16 +6,15 @@
 //! the output of a path is the same bits whatever the block size, thread count or the range
 //! of paths computed in one call.
 
+mod block;
 pub(crate) mod gemm;
-mod kernel;
 pub(crate) mod prepared;
-mod real;
 
 use rayon::prelude::*;
-pub use real::Real;
 
 use crate::model::Srnn;
 use crate::progress::Progress;
+use crate::simd::Real;
 use crate::{Error, Result};
 
 /// What a run keeps.
@@ -212,17 +211,17 @@ pub fn simulate<R: Real>(
         .par_chunks_mut(block * per_path)
         .enumerate()
         .map_init(
-            || kernel::Workspace::new(&prepared, block),
+            || block::Workspace::new(&prepared, block),
             |ws, (index, chunk)| {
                 progress.checkpoint()?;
-                let job = kernel::BlockJob {
+                let job = block::BlockJob {
                     first: index * block,
                     rows: chunk.len() / per_path,
                     input,
                     start,
                     settings,
                 };
-                let outcome = kernel::run_block(&prepared, &job, ws, chunk, progress);
+                let outcome = block::run_block(&prepared, &job, ws, chunk, progress);
                 if outcome.is_err() {
                     // Other blocks stop at their next checkpoint; the error reported is the one
                     // of the lowest block that failed.

@@ -1,9 +1,9 @@
 //! The model laid out for the block kernel: transposed, padded to a multiple of 8 lanes,
 //! scaled by `dt`/`√dt` once, and converted to the working precision.
 
-use super::Real;
 use crate::aligned::Aligned;
 use crate::model::{Activation, Gamma, Noise, Srnn};
+use crate::simd::Real;
 
 /// Up to this many readouts, `R h` is computed as dot products (8 multiply-adds per 8 lanes
 /// each) rather than as a product with 8 output columns (64 per 8 lanes of `h`).

@@ -3,11 +3,11 @@
 
 use super::gemm::{rows_dot_rows, rows_times};
 use super::prepared::{LeakP, NoiseP, Prepared};
-use super::{Input, Real, Record, Settings, Start};
+use super::{Input, Record, Settings, Start};
 use crate::aligned::Aligned;
 use crate::progress::Progress;
 use crate::rng::{fill_normals, Stream};
-use crate::vmath::simd_level;
+use crate::simd::Real;
 use crate::{Error, Result};
 
 /// Scratch buffers of one worker, reused across its blocks.
@@ -60,45 +60,24 @@ pub(crate) fn run_block<R: Real>(
     out: &mut [R],
     progress: &Progress,
 ) -> Result<()> {
-    match simd_level() {
-        // SAFETY: the level was detected on this CPU at run time.
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx512 => unsafe { block_avx512(p, job, ws, out, progress) },
-        #[cfg(target_arch = "x86_64")]
-        crate::vmath::SimdLevel::Avx2 => unsafe { block_avx2(p, job, ws, out, progress) },
-        _ => block_impl::<R, false>(p, job, ws, out, progress),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn block_avx512<R: Real>(
-    p: &Prepared<R>,
-    job: &BlockJob<R>,
-    ws: &mut Workspace<R>,
-    out: &mut [R],
-    progress: &Progress,
-) -> Result<()> {
-    block_impl::<R, true>(p, job, ws, out, progress)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn block_avx2<R: Real>(
-    p: &Prepared<R>,
-    job: &BlockJob<R>,
-    ws: &mut Workspace<R>,
-    out: &mut [R],
-    progress: &Progress,
-) -> Result<()> {
-    block_impl::<R, true>(p, job, ws, out, progress)
+    crate::dispatch!(
+        fn block[R: Real][R](
+            p: &Prepared<R>,
+            job: &BlockJob<R>,
+            ws: &mut Workspace<R>,
+            out: &mut [R],
+            progress: &Progress,
+        ) -> Result<()> {
+            block_impl::<R, FMA, WIDE>(p, job, ws, out, progress)
+        }
+    )
 }
 
 /// Steps between progress reports and cancellation checks inside a block.
 const CHECK_EVERY: usize = 64;
 
 #[inline(always)]
-fn block_impl<R: Real, const FMA: bool>(
+fn block_impl<R: Real, const FMA: bool, const WIDE: bool>(
     p: &Prepared<R>,
     job: &BlockJob<R>,
     ws: &mut Workspace<R>,
@@ -136,7 +115,7 @@ fn block_impl<R: Real, const FMA: bool>(
     let slopes = s.record == Record::SlopesThenFinalState;
     let every_step = !s.record.is_final() && !slopes;
     if every_step {
-        record::<R, FMA>(p, ws, rows, s.record, out, n_records, 0, first_path, 0)?;
+        record::<R, FMA, WIDE>(p, ws, rows, s.record, out, n_records, 0, first_path, 0)?;
     }
     for step in 0..s.n_steps {
         let slope_out = if slopes {
@@ -147,7 +126,7 @@ fn block_impl<R: Real, const FMA: bool>(
         advance::<R, FMA>(p, job, ws, Stream::Main, step, Some(step), slope_out)?;
         let done = step + 1;
         if every_step && done % s.stride == 0 {
-            record::<R, FMA>(
+            record::<R, FMA, WIDE>(
                 p,
                 ws,
                 rows,
@@ -166,7 +145,7 @@ fn block_impl<R: Real, const FMA: bool>(
     }
     progress.advance((rows * (s.n_steps % CHECK_EVERY)) as u64);
     if s.record.is_final() {
-        record::<R, FMA>(p, ws, rows, s.record, out, 1, 0, first_path, s.n_steps)?;
+        record::<R, FMA, WIDE>(p, ws, rows, s.record, out, 1, 0, first_path, s.n_steps)?;
     }
     if slopes {
         let last = &mut out[s.n_steps * rows * n..(s.n_steps + 1) * rows * n];
@@ -553,7 +532,7 @@ fn divergence_cause(burn_in: bool) -> String {
 /// Writes record `index` of every path in the block.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn record<R: Real, const FMA: bool>(
+fn record<R: Real, const FMA: bool, const WIDE: bool>(
     p: &Prepared<R>,
     ws: &mut Workspace<R>,
     rows: usize,
@@ -576,7 +555,7 @@ fn record<R: Real, const FMA: bool>(
     let ro = &p.readout;
     let y = &mut ws.y[..rows * ro.p_width];
     match (&ro.matrix_rows, &ro.matrix_t) {
-        (Some(r_rows), _) => rows_dot_rows::<R, FMA>(
+        (Some(r_rows), _) => rows_dot_rows::<R, FMA, WIDE>(
             rows,
             &ws.h,
             width,

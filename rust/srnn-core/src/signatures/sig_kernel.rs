@@ -250,38 +250,8 @@ unsafe fn solve_simd(
     row[ny]
 }
 
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn solve_avx2(
-    incs: Incs,
-    rows: usize,
-    cols: usize,
-    r: usize,
-    scale: f64,
-    row: &mut Vec<PLane>,
-) -> PLane {
-    solve_simd(incs, rows, cols, r, scale, row)
-}
-
-/// The same code with AVX-512VL enabled, for its 32 vector registers (no spills).
-///
-/// # Safety
-/// The CPU must support AVX-512F/VL, AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-unsafe fn solve_avx512(
-    incs: Incs,
-    rows: usize,
-    cols: usize,
-    r: usize,
-    scale: f64,
-    row: &mut Vec<PLane>,
-) -> PLane {
-    solve_simd(incs, rows, cols, r, scale, row)
-}
-
+/// [`solve_generic`], or on AVX2 and AVX-512 [`solve_simd`] (with AVX-512VL enabled it has
+/// 32 vector registers and no spills).
 fn solve(
     incs: Incs,
     rows: usize,
@@ -290,18 +260,23 @@ fn solve(
     scale: f64,
     row: &mut Vec<PLane>,
 ) -> PLane {
-    #[cfg(target_arch = "x86_64")]
-    match crate::vmath::simd_level() {
-        // SAFETY: the level was detected at run time; both have AVX2 and FMA.
-        crate::vmath::SimdLevel::Avx512 => {
-            return unsafe { solve_avx512(incs, rows, cols, r, scale, row) }
+    crate::dispatch!(
+        fn pde_solve(
+            incs: Incs<'_>,
+            rows: usize,
+            cols: usize,
+            r: usize,
+            scale: f64,
+            row: &mut Vec<PLane>,
+        ) -> PLane {
+            #[cfg(target_arch = "x86_64")]
+            if FMA {
+                // SAFETY: FMA is true only in the variants compiled with AVX2 and FMA.
+                return unsafe { solve_simd(incs, rows, cols, r, scale, row) };
+            }
+            solve_generic(incs, rows, cols, r, scale, row)
         }
-        crate::vmath::SimdLevel::Avx2 => {
-            return unsafe { solve_avx2(incs, rows, cols, r, scale, row) }
-        }
-        crate::vmath::SimdLevel::Generic => {}
-    }
-    solve_generic(incs, rows, cols, r, scale, row)
+    )
 }
 
 /// Increments of each lane's path, interleaved: `out[k][l] = p_l[k + d] - p_l[k]`.

@@ -67,7 +67,7 @@ impl Real for f64 {
     }
     #[inline(always)]
     fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {
-        crate::vmath::madd::<FMA>(a, b, c)
+        super::madd::<FMA>(a, b, c)
     }
     #[inline(always)]
     fn as_f64s(v: &[Self]) -> Option<&[f64]> {
