@@ -3,6 +3,7 @@ count, a fixed-shape merge tree over chunks, and computing with or without a cli
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Optional, Sequence
 
 import dask
@@ -70,15 +71,24 @@ def check_chunks(name: str, array: Any, sizes: tuple[int, ...]) -> None:
         )
 
 
-def merge_tree(leaves: list[Any], merge: Callable[[Any, Any], Any]) -> Any:
-    """Adjacent pairs merged level by level: ``log2(len(leaves))`` rounds of tasks. The merges
-    themselves are associative in bits (they follow the core's block tree), so this shape is
-    only about parallelism."""
-    task = dask.delayed(merge, pure=True)
+def merge_tree(leaves: list[Any], merge: Callable[[Any, Any], Any], fan_in: int = 16) -> Any:
+    """Runs of ``fan_in`` adjacent partials merged left to right in one task, level by level.
+    The merges themselves are associative in bits (they follow the core's block tree), so the
+    grouping only decides how many tasks there are: few, since each task costs a scheduler
+    round trip."""
+    task = dask.delayed(functools.partial(_merge_run, merge), pure=True)
     level = leaves
     while len(level) > 1:
-        level = [task(level[i], level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+        level = [task(*level[i:i + fan_in]) if len(level[i:i + fan_in]) > 1 else level[i]
+                 for i in range(0, len(level), fan_in)]
     return level[0]
+
+
+def _merge_run(merge: Callable[[Any, Any], Any], *parts: Any) -> Any:
+    acc = parts[0]
+    for part in parts[1:]:
+        acc = merge(acc, part)
+    return acc
 
 
 def compute(obj: Any, client: Optional[Any]) -> Any:
