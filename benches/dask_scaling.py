@@ -43,6 +43,16 @@ def best(fn, repeats):
     return min(times), out, seed
 
 
+def warm(client):
+    """Every worker imports srnn_rs and sizes its thread pool before the clock starts."""
+    def ready():
+        from srnn_rs.dask._tasks import use_worker_threads
+
+        use_worker_threads()
+
+    client.run(ready)
+
+
 def cluster(workers):
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                         silence_logs=50)
@@ -69,7 +79,7 @@ def main():
     print(f"local rayon call, {cores} threads, {N} paths: {t_local:.3f} s")
 
     with cluster(1) as cl, Client(cl) as c:
-        distributed(c, 64, 64, 0)  # start the worker's interpreter and imports
+        warm(c)
         n_small = 200
         t_many, _, _ = best(lambda seed: distributed(c, 16 * n_small, 16, seed), args.repeats)
         t_one, _, _ = best(lambda seed: distributed(c, 16 * n_small, 16 * n_small, seed), args.repeats)
@@ -84,7 +94,7 @@ def main():
     big = None
     for w in workers:
         with cluster(w) as cl, Client(cl) as c:
-            distributed(c, 64 * w, 64, 0)
+            warm(c)
             chunk = max(16, N // (4 * w))
             t, k, seed = best(lambda seed: distributed(c, N, chunk, seed), args.repeats)
             assert np.array_equal(k.values, local(N, seed).values) and np.array_equal(k.stderr, local(N, seed).stderr)
