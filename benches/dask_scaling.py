@@ -43,14 +43,11 @@ def best(fn, repeats):
     return min(times), out, seed
 
 
-def warm(client):
-    """Every worker imports srnn_rs and sizes its thread pool before the clock starts."""
-    def ready():
-        from srnn_rs.dask._tasks import use_worker_threads
-
-        use_worker_threads()
-
-    client.run(ready)
+def warm(client, net):
+    """Every worker runs a task (importing srnn_rs, sizing its thread pool) before the clock
+    starts."""
+    workers = len(client.scheduler_info()["workers"])
+    sd.response_kernels(net, n_paths=64 * workers, chunk_paths=16, client=client, seed=0, **KW)
 
 
 def cluster(workers):
@@ -79,7 +76,7 @@ def main():
     print(f"local rayon call, {cores} threads, {N} paths: {t_local:.3f} s")
 
     with cluster(1) as cl, Client(cl) as c:
-        warm(c)
+        warm(c, net)
         n_small = 200
         t_many, _, _ = best(lambda seed: distributed(c, 16 * n_small, 16, seed), args.repeats)
         t_one, _, _ = best(lambda seed: distributed(c, 16 * n_small, 16 * n_small, seed), args.repeats)
@@ -94,7 +91,7 @@ def main():
     big = None
     for w in workers:
         with cluster(w) as cl, Client(cl) as c:
-            warm(c)
+            warm(c, net)
             chunk = max(16, N // (4 * w))
             t, k, seed = best(lambda seed: distributed(c, N, chunk, seed), args.repeats)
             assert np.array_equal(k.values, local(N, seed).values) and np.array_equal(k.stderr, local(N, seed).stderr)

@@ -137,14 +137,16 @@ def test_fits_from_dask_inputs(client):
 
 
 def test_workers_run_the_core_on_their_own_threads(client):
-    def pool_has_one_thread():
+    # A task sizes the worker's pool to its one thread; without it the pool would take every
+    # core of the machine (two here, and the test would fail).
+    sd.response_kernels(net(), dt=0.1, max_lag=0.2, n_paths=64, chunk_paths=8, client=client)
+
+    def threads():
         from srnn_rs import _core
-        from srnn_rs.dask._tasks import use_worker_threads
 
-        use_worker_threads()
-        return _core.init_thread_pool(1)
+        return _core.thread_count()
 
-    assert all(client.run(pool_has_one_thread).values())
+    assert set(client.run(threads).values()) == {1}
 
 
 def test_bad_arguments(client):

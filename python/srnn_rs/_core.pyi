@@ -21,6 +21,7 @@ __all__ = [
     "__version__",
     "cpu_features",
     "init_thread_pool",
+    "thread_count",
     "DEFAULT_BLOCK_SIZE",
     "set_memory_limit",
     "get_memory_limit",
@@ -61,6 +62,9 @@ def cpu_features() -> Literal["avx512", "avx2", "generic"]:
 def init_thread_pool(threads: int) -> bool:
     """Sizes this process's rayon pool to ``threads`` if nothing has used it yet; returns
     whether the pool has that size."""
+
+def thread_count() -> int:
+    """Threads of this process's rayon pool (building it at its default size if nothing has)."""
 
 # memory.rs
 

@@ -15,17 +15,18 @@ _pool_sized = False
 
 
 def use_worker_threads() -> None:
-    """Sizes the core's thread pool to this worker's ``nthreads``, once per process."""
+    """Sizes the core's thread pool to this worker's ``nthreads``, once per process, from
+    within a task (outside a task there is no worker to ask, and nothing is fixed yet)."""
     global _pool_sized
     if _pool_sized:
         return
-    _pool_sized = True
     try:
         from distributed import get_worker
 
         worker = get_worker()
     except (ImportError, ValueError):
         return
+    _pool_sized = True
     threads = getattr(worker, "nthreads", None) or getattr(getattr(worker, "state", None), "nthreads", None)
     if threads:
         _core.init_thread_pool(int(threads))

@@ -114,6 +114,12 @@ pub fn cpu_features() -> &'static str {
     srnn_core::simd::level().name()
 }
 
+/// Threads of this process's rayon pool (building it at its default size if nothing has).
+#[pyfunction]
+pub fn thread_count() -> usize {
+    rayon::current_num_threads()
+}
+
 /// Sizes this process's rayon pool to `threads`, if nothing has used it yet. A Dask worker
 /// calls it before its first task so that the core uses the worker's threads, not every
 /// core of the machine (several workers per machine would otherwise oversubscribe it).
