@@ -1,4 +1,4 @@
-"""Stationary statistics, correlation functions and response (Volterra) kernels (SPEC §3).
+"""Stationary statistics, correlation functions and response (Volterra) kernels (``docs/estimators.md``).
 
 Lag convention
 --------------
@@ -16,7 +16,7 @@ continuous-time ``R e^{−A i dt} C``; they differ by ``O(dt)``.
 Every Monte Carlo estimator starts each path from the stationary law by its own burn-in, exactly
 as ``SRNN.simulate(h0="stationary", burn_in=..., seed=...)`` does, so a kernel estimated with a
 seed is the derivative along the very paths a driven simulation with that seed follows (common
-random numbers). Reductions are per-block partial sums combined in block order: the results are
+random numbers). Reductions are per-block partial sums merged along a fixed tree over block indices: the results are
 bit-identical for any thread count, and memory does not grow with ``n_paths``.
 """
 

@@ -1,4 +1,4 @@
-//! Single-thread timing probe of the EM kernel on the SPEC §8 workload shape
+//! Single-thread timing probe of the EM kernel on the README speed table's workload shape
 //! (`RAYON_NUM_THREADS=1 cargo run --release -p srnn-core --example em_probe`).
 //!
 //! On a shared machine, `REPS=200 STEPS=50` (many short runs, wall-clock minimum) is the

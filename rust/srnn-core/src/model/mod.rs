@@ -1,4 +1,4 @@
-//! The SRNN of SPEC §1:
+//! The SRNN (see `docs/model.md`):
 //! `dh = (−Γ h + a(W h + b) + C u) dt + Σ(h) dB`, `y = g(R h + r0)`.
 
 mod activation;

@@ -1,4 +1,4 @@
-//! Stationary statistics and response (Volterra) kernels of SPEC §3.
+//! Stationary statistics and response (Volterra) kernels (see `docs/estimators.md`).
 //!
 //! **Lag convention.** Euler–Maruyama applies the input of step `j` (held on
 //! `[t_j, t_{j+1})`) as a kick `dt·C u_j` to `h_{j+1}`. The kernel value at lag `i·dt` is the
@@ -11,7 +11,8 @@
 //!
 //! Every Monte Carlo estimator runs blocks of paths, each started from the stationary law
 //! (its own burn-in, exactly as `simulate(h0 = "stationary")` with the same seed), reduces a
-//! block to partial sums and folds blocks in block order: results are bit-identical for any
+//! block to partial sums and merges blocks along a fixed tree over block indices (`reduce`):
+//! results are bit-identical for any
 //! thread count, and memory does not grow with the number of paths.
 
 mod adjoint;

@@ -6,8 +6,8 @@
 //! On x86 and ARM the rounds are single instructions (with VAES four blocks per 512-bit
 //! instruction), which is why the simulator draws from ARS rather than Philox4x32-10: 16
 //! words take 10 vector operations instead of about 33 (Philox's multiplies and shifts all
-//! queue on one port), and the EM step got 6-7% faster. Elsewhere a table implementation gives
-//! the same bits (x86 without AES-NI: the EM step 23% slower than with Philox).
+//! queue on one port). Elsewhere a table implementation gives the same bits, more slowly
+//! (x86 without AES-NI only: ARM has its own AES instructions).
 
 use crate::aligned::CacheLine;
 
