@@ -169,8 +169,7 @@ impl Jacobian {
 /// Returns false when a column collapsed (a singular Jacobian along the path).
 #[inline(always)]
 fn orthonormalise<const FMA: bool>(frame: &mut [f64], n: usize, logs: &mut [f64]) -> bool {
-    let k = logs.len();
-    for i in 0..k {
+    for (i, log) in logs.iter_mut().enumerate() {
         let (done, rest) = frame.split_at_mut(i * n);
         let v = &mut rest[..n];
         for q in done.chunks_exact(n) {
@@ -190,7 +189,7 @@ fn orthonormalise<const FMA: bool>(frame: &mut [f64], n: usize, logs: &mut [f64]
         if !(norm > 0.0 && norm.is_finite()) {
             return false;
         }
-        logs[i] += norm.ln();
+        *log += norm.ln();
         for x in v.iter_mut() {
             *x /= norm;
         }
@@ -198,6 +197,7 @@ fn orthonormalise<const FMA: bool>(frame: &mut [f64], n: usize, logs: &mut [f64]
     true
 }
 
+#[derive(Default)]
 struct Scratch {
     record: Vec<f64>,
     z: Vec<f64>,
@@ -205,19 +205,6 @@ struct Scratch {
     frames: Vec<f64>,
     next: Vec<f64>,
     logs: Vec<f64>,
-}
-
-impl Default for Scratch {
-    fn default() -> Self {
-        Scratch {
-            record: Vec::new(),
-            z: Vec::new(),
-            jac: Vec::new(),
-            frames: Vec::new(),
-            next: Vec::new(),
-            logs: Vec::new(),
-        }
-    }
 }
 
 /// Carries the frames of a block's `rows` paths through the recorded slopes; `logs` gets
