@@ -44,9 +44,9 @@ def _perturbed(U: np.ndarray, noise: str, level: float, rng: np.random.Generator
 
 def _scorer(estimator: Any, scoring: Union[str, Callable[..., float]]) -> Callable[[np.ndarray, Any], float]:
     if callable(scoring):
-        return lambda U, y: float(scoring(estimator, U, y))
-    scoring = as_choice("scoring", scoring, SCORINGS)
-    if scoring == "r2":
+        custom = scoring
+        return lambda U, y: float(custom(estimator, U, y))
+    if as_choice("scoring", scoring, SCORINGS) == "r2":
         if not callable(getattr(estimator, "score", None)):
             raise TypeError(f"estimator: expected a fitted estimator with score(U, y), got {type(estimator).__name__}")
         return lambda U, y: float(estimator.score(U, y))
