@@ -169,3 +169,11 @@ def test_singular_step_is_reported_against_dt():
     net = srnn_rs.SRNN(np.zeros((2, 2)), np.zeros((2, 1)), gamma=2.0, activation="identity")
     with pytest.raises(ValueError, match="^dt:.*singular"):
         srnn_rs.lyapunov(net, dt=0.5, n_paths=2, t_max=2.0)
+
+
+def test_the_spacing_of_factorisations_changes_only_round_off():
+    net = _chaotic(n=20, gain=2.0, sigma=0.4)
+    every = [srnn_rs.lyapunov(net, dt=0.05, n_paths=4, t_max=20.0, n_exponents=4, burn_in=2.0, qr_every=q).values
+             for q in (1, 7, 20)]
+    np.testing.assert_allclose(every[1], every[0], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(every[2], every[0], rtol=0, atol=1e-10)
