@@ -127,7 +127,7 @@ def test_demo_runs_small_and_reports_every_part():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     for part in ("1. Simulate", "2. Response kernels", "3. Volterra", "4. Kernel machines", "5. Readout-only SRNN",
-                 "bit for bit: True"):
+                 "bit for bit: True", "7. Lyapunov exponents", "σ = 1.0: λ1 = -"):
         assert part in out.stdout
     helped = subprocess.run([sys.executable, "-m", "srnn_rs", "demo", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "--scale" in helped.stdout

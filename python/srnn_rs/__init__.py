@@ -24,6 +24,8 @@ from .response import (
     stationary_stats,
 )
 from .volterra import volterra_predict
+from .lyapunov import LyapunovSpectrum, lyapunov
+from .robustness import robustness
 from .signatures import *  # noqa: F401,F403
 from .signatures import __all__ as _signature_names
 
@@ -44,6 +46,9 @@ __all__ = [
     "response_kernels",
     "stationary_stats",
     "volterra_predict",
+    "LyapunovSpectrum",
+    "lyapunov",
+    "robustness",
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",

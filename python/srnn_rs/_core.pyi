@@ -1,7 +1,7 @@
 """Type stubs for the native extension module ``srnn_rs._core`` (PyO3).
 
 Generated from the bindings in ``rust/srnn-py/src`` (``lib.rs``, ``memory.rs``,
-``simulation.rs``, ``response.rs``, ``signatures.rs``, ``request.rs``, ``runner.rs``) and checked against the built module by
+``simulation.rs``, ``response.rs``, ``lyapunov.rs``, ``signatures.rs``, ``request.rs``, ``runner.rs``) and checked against the built module by
 ``python -m mypy.stubtest srnn_rs._core`` (see ``tests/test_stubs.py``).
 
 Array arguments are extracted as read-only numpy arrays of the exact dtype shown (no
@@ -32,6 +32,8 @@ __all__ = [
     "PartialSums",
     "exact_kernel",
     "exact_stationary",
+    "lyapunov",
+    "lyapunov_initial_frame",
     "siglength",
     "logsiglength",
     "_logsig_width",
@@ -182,6 +184,33 @@ def exact_kernel(model: NativeModel, lags: Sequence[float]) -> npt.NDArray[np.fl
 
 def exact_stationary(model: NativeModel) -> _ExactStationary:
     """Stationary mean and covariance of a linear network (state and readout)."""
+
+class _Lyapunov(TypedDict):
+    values: npt.NDArray[np.float64]
+    stderr: npt.NDArray[np.float64]
+    n_paths: int
+    time: float
+
+def lyapunov(
+    model: NativeModel,
+    *,
+    dt: float,
+    n_exponents: int,
+    n_steps: int,
+    qr_every: int,
+    n_paths: int,
+    seed: int,
+    first_path: int,
+    burn_in_steps: int,
+    block_size: int,
+    u: npt.NDArray[np.float64] | None = None,
+    progress: _Progress | None = None,
+) -> _Lyapunov:
+    """The first ``n_exponents`` Lyapunov exponents of the Euler–Maruyama chain over
+    ``n_paths`` stationary paths of ``n_steps`` steps, with standard errors."""
+
+def lyapunov_initial_frame(n: int, k: int) -> npt.NDArray[np.float64]:
+    """The tangent frame at step 0, ``(k, n)``: rows ``√(2/n) cos(π (c + ½)(i + ½) / n)``."""
 
 @final
 class PartialSums:

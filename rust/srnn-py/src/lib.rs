@@ -3,6 +3,7 @@
 
 mod convert;
 mod errors;
+mod lyapunov;
 mod memory;
 mod pool;
 mod request;
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     memory::register(m)?;
     simulation::register(m)?;
     response::register(m)?;
+    lyapunov::register(m)?;
     signatures::register(m)?;
     Ok(())
 }

@@ -23,12 +23,16 @@ mod fd;
 mod fdt;
 mod girsanov;
 pub mod linalg;
+mod lyapunov;
 mod reduce;
 mod stats;
 
 pub use estimator::{Estimate, Estimator, Partial};
 pub use exact::{exact_k1, exact_stationary, ExactStationary};
 pub use fdt::first_pass as fdt_gauss_first_pass;
+pub use lyapunov::{
+    initial_frame, lyapunov, lyapunov_finish, lyapunov_partial, LyapunovSettings, LyapunovSpectrum,
+};
 pub use reduce::{block_count, BlockTree, Moments, PartialSums};
 pub use stats::{CorrelationFunction, Observable, Origins, StationaryStats};
 
