@@ -18,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(runner::cpu_features, m)?)?;
     m.add_function(wrap_pyfunction!(runner::init_thread_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(runner::thread_count, m)?)?;
     m.add(
         "DEFAULT_BLOCK_SIZE",
         srnn_core::simulation::DEFAULT_BLOCK_SIZE,

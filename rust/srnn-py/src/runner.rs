@@ -114,6 +114,14 @@ pub fn cpu_features() -> &'static str {
     srnn_core::simd::level().name()
 }
 
+/// Threads of the pool the core runs on when a call does not ask for a number (rayon's
+/// global pool: every core, `RAYON_NUM_THREADS`, or what `init_thread_pool` set). Asking
+/// starts that pool if nothing has used it yet, as the first call of any function would.
+#[pyfunction]
+pub fn thread_count() -> usize {
+    rayon::current_num_threads()
+}
+
 /// Sizes this process's rayon pool to `threads`, if nothing has used it yet. A Dask worker
 /// calls it before its first task so that the core uses the worker's threads, not every
 /// core of the machine (several workers per machine would otherwise oversubscribe it).
