@@ -6,13 +6,20 @@ import numpy as np
 import pytest
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 from jax.test_util import check_grads  # noqa: E402
 
 import srnn_rs  # noqa: E402
 import srnn_rs.jax as sj  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def float64():
+    # Only for this module: the docstring examples run with JAX's float32 default.
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", False)
 
 
 def rand(*shape, seed=0, scale=0.5):

@@ -16,11 +16,10 @@ Examples
 --------
 >>> import jax, jax.numpy as jnp, srnn_rs.jax as sj
 >>> path = jnp.array([[0.0, 0.0], [1.0, 2.0]])
->>> sj.signature(path, 2)
-Array([1. , 2. , 0.5, 1. , 1. , 2. ], dtype=float32)
->>> jax.grad(lambda p: sj.signature(p, 2)[0])(path)
-Array([[-1.,  0.],
-       [ 1.,  0.]], dtype=float32)
+>>> sj.signature(path, 2).tolist()
+[1.0, 2.0, 0.5, 1.0, 1.0, 2.0]
+>>> jax.grad(lambda p: sj.signature(p, 2)[0])(path).tolist()
+[[-1.0, 0.0], [1.0, 0.0]]
 """
 
 from __future__ import annotations
@@ -258,8 +257,8 @@ def logsignature(
     Examples
     --------
     >>> import jax.numpy as jnp, srnn_rs.jax as sj
-    >>> sj.logsignature(jnp.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), 2)
-    Array([1. , 1. , 0.5], dtype=float32)
+    >>> sj.logsignature(jnp.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), 2).tolist()
+    [1.0, 1.0, 0.5]
     """
     arr = _floating("path", path)
     options = (("mode", mode), ("stream", stream), ("basepoint", _bool_basepoint(basepoint)),
@@ -293,9 +292,8 @@ def sig_kernel(
     --------
     >>> import jax, jax.numpy as jnp, srnn_rs.jax as sj
     >>> x = jnp.array([[0.0, 0.0], [1.0, 0.5]]); y = jnp.array([[0.0, 0.0], [0.5, 1.0]])
-    >>> jax.grad(lambda a: sj.sig_kernel(a, y, depth=2))(x)  # (1 + <dx,dy>/2) dy
-    Array([[-0.75, -1.5 ],
-           [ 0.75,  1.5 ]], dtype=float32)
+    >>> jax.grad(lambda a: sj.sig_kernel(a, y, depth=2))(x).tolist()  # (1 + <dx,dy>/2) dy
+    [[-0.75, -1.5], [0.75, 1.5]]
     """
     xa, ya = _floating("x", x), _floating("y", y)
     _check_kernel_shapes(xa, ya, True)
