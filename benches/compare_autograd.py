@@ -15,12 +15,17 @@ its own times only. Both use all threads.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-import numpy as np
-import torch
+# Torch's OpenMP threads otherwise spin for a while after each of its ops, taking the cores
+# that the next native call (either contender's) needs; set before torch starts its pool.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import srnn_rs.torch as st
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import srnn_rs.torch as st  # noqa: E402
 
 try:
     import pysiglib.torch_api as ps
