@@ -12,6 +12,11 @@ python -m pip install -q --upgrade pip
 python -m pip install -q "maturin>=1.7,<2" -r tests/requirements.txt
 # iisignature is the signature reference; it builds against the installed numpy.
 python -m pip install -q --no-build-isolation iisignature
+# PyTorch (and pySigLib, which needs it) for the torch bridge's tests: opt-in, because the
+# PyPI wheel of torch pulls its CUDA libraries (~3 GB, minutes to install).
+if [ "${SRNN_TEST_TORCH:-0}" = 1 ]; then
+    python -m pip install -q torch pysiglib
+fi
 rm -rf dist
 maturin build --release --quiet --out dist
 python -m pip install -q --force-reinstall --no-deps dist/srnn_rs-*.whl

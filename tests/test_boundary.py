@@ -141,8 +141,9 @@ def test_import_paths_are_kept():
     assert response.volterra_predict is volterra.volterra_predict is srnn_rs.volterra_predict
     assert signatures.__all__ == [
         "siglength", "signature", "signature_backprop", "signature_combine", "multi_signature_combine",
-        "tensor_exp", "tensor_log", "tensor_inverse", "logsignature", "logsiglength", "lyndon_words",
-        "logsig_basis_labels", "sig_to_logsig", "logsig_to_sig", "sig_kernel", "sig_kernel_gram",
+        "tensor_exp", "tensor_log", "tensor_inverse", "logsignature", "logsignature_backprop", "logsiglength",
+        "lyndon_words", "logsig_basis_labels", "sig_to_logsig", "logsig_to_sig", "sig_kernel", "sig_kernel_gram",
+        "sig_kernel_backprop", "sig_kernel_gram_backprop",
     ]
     for name in signatures.__all__:
         assert getattr(srnn_rs, name) is getattr(signatures, name)

@@ -7,6 +7,7 @@ kernel machines, on NumPy arrays.
 from __future__ import annotations
 
 from ._core import __version__, cpu_features
+from ._config import config_info, show_config
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
@@ -52,6 +53,8 @@ __all__ = [
     "DivergenceError",
     "MemoryLimitError",
     "cpu_features",
+    "config_info",
+    "show_config",
     "get_memory_limit",
     "set_memory_limit",
     "__version__",

@@ -47,6 +47,8 @@ __all__ = [
     "_logsig_to_sig",
     "_lyndon_words",
     "_sig_kernel",
+    "_sig_kernel_backprop",
+    "_logsig_backprop",
 ]
 
 __version__: str
@@ -66,7 +68,8 @@ def init_thread_pool(threads: int) -> bool:
     whether the pool has that size."""
 
 def thread_count() -> int:
-    """Threads of this process's rayon pool (building it at its default size if nothing has)."""
+    """Threads of the pool the core runs on when a call does not ask for a number; starts
+    that pool if nothing has used it yet."""
 
 # memory.rs
 
@@ -345,3 +348,25 @@ def _sig_kernel(
     ``(len(x), len(y))`` (``y`` None: ``x`` with itself), or with ``pairwise`` the vector
     ``k(x[i], y[i])``. Truncated when ``depth`` is given, else by the Goursat PDE;
     ``static_kernel`` is "linear" or "rbf" (bandwidth ``sigma``)."""
+
+def _sig_kernel_backprop(
+    grad: npt.NDArray[np.float64],
+    x: Sequence[npt.NDArray[np.float64]],
+    y: Sequence[npt.NDArray[np.float64]] | None,
+    d: int,
+    dyadic_order: int,
+    static_kernel: str,
+    sigma: float,
+    pairwise: bool,
+    n_jobs: int | None,
+) -> tuple[list[npt.NDArray[np.float64]], list[npt.NDArray[np.float64]] | None]:
+    """Gradients of the Goursat-PDE kernel: of ``sum_i grad[i] k(x[i], y[i])`` with
+    ``pairwise``, else of ``sum_ij grad[i, j] k(x[i], y[j])`` (``grad`` flat, row-major), with
+    respect to each ``x[i]`` and each ``y[j]``; with ``y`` None both land on ``x`` and the
+    second element is None."""
+
+def _logsig_backprop(
+    grad: npt.NDArray[np.float64], sig: npt.NDArray[np.float64], d: int, depth: int, mode: str
+) -> npt.NDArray[np.float64]:
+    """Gradient of ``sum(grad * sig_to_logsig(sig))`` with respect to the ``(n, full)``
+    signatures ``sig``; ``grad`` is ``(n, width)``."""

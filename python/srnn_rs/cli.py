@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import __version__, cpu_features
+from ._config import format_config
 from ._progress import progress_callback
 from .machines import ReadoutSRNN, ResponseFeatureRidge, SignatureKernelRidge
 from .model import SRNN
@@ -201,6 +202,11 @@ def demo(args: argparse.Namespace) -> int:
     return 0 if same else 1
 
 
+def info(args: argparse.Namespace) -> int:
+    print(format_config())
+    return 0
+
+
 def _figure(path: str, report: dict) -> None:
     try:
         import matplotlib
@@ -254,6 +260,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     d.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty(),
                    help="progress bars on the long steps (tqdm when installed); default: on in a terminal")
     d.set_defaults(func=demo)
+    i = sub.add_parser(
+        "info",
+        help="print the version, SIMD level, threads, memory limit and optional packages found",
+        description="Print what a bug report needs first: the srnn_rs, Python and NumPy versions, the "
+        "SIMD level and thread count the core uses, the memory limit, and the optional packages "
+        "installed (dask, distributed, torch, jax, matplotlib, scikit-learn, tqdm) with their versions.",
+    )
+    i.set_defaults(func=info)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -13,8 +13,16 @@ Conventions (the same as iisignature, signatory and pySigLib):
 
 from __future__ import annotations
 
-from .kernels import sig_kernel, sig_kernel_gram
-from .logsig import logsig_basis_labels, logsig_to_sig, logsiglength, logsignature, lyndon_words, sig_to_logsig
+from .kernels import sig_kernel, sig_kernel_backprop, sig_kernel_gram, sig_kernel_gram_backprop
+from .logsig import (
+    logsig_basis_labels,
+    logsig_to_sig,
+    logsiglength,
+    logsignature,
+    logsignature_backprop,
+    lyndon_words,
+    sig_to_logsig,
+)
 from .signature import multi_signature_combine, siglength, signature, signature_backprop, signature_combine
 from .tensor import tensor_exp, tensor_inverse, tensor_log
 
@@ -28,6 +36,7 @@ __all__ = [
     "tensor_log",
     "tensor_inverse",
     "logsignature",
+    "logsignature_backprop",
     "logsiglength",
     "lyndon_words",
     "logsig_basis_labels",
@@ -35,4 +44,6 @@ __all__ = [
     "logsig_to_sig",
     "sig_kernel",
     "sig_kernel_gram",
+    "sig_kernel_backprop",
+    "sig_kernel_gram_backprop",
 ]

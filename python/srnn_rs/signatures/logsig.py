@@ -11,7 +11,15 @@ from .. import _core
 from .._validate import as_float_array
 from ._args import ArrayLike, as_bool, as_depth, as_dim, as_tensor, check_bytes, path_request
 
-__all__ = ["logsiglength", "lyndon_words", "logsig_basis_labels", "logsignature", "sig_to_logsig", "logsig_to_sig"]
+__all__ = [
+    "logsiglength",
+    "lyndon_words",
+    "logsig_basis_labels",
+    "logsignature",
+    "logsignature_backprop",
+    "sig_to_logsig",
+    "logsig_to_sig",
+]
 
 
 def logsiglength(d: int, depth: int) -> int:
@@ -106,6 +114,68 @@ def logsignature(
     )
     out = _core._logsignature(request, mode)
     return out.reshape(request.output_shape(*out.shape[1:]))
+
+
+def logsignature_backprop(
+    grad: ArrayLike,
+    path: ArrayLike,
+    depth: int,
+    *,
+    mode: str = "lyndon",
+    stream: bool = False,
+    basepoint: Union[bool, ArrayLike] = False,
+    inverse: bool = False,
+    time_aug: bool = False,
+    lead_lag: bool = False,
+    end_time: float = 1.0,
+    n_jobs: Optional[int] = None,
+) -> np.ndarray:
+    """Vector-Jacobian product of :func:`logsignature`: the gradient of
+    ``sum(grad * logsignature(path, depth, ...))`` with respect to ``path``.
+
+    The chain rule through the signature: the cotangent of the coordinates is carried back
+    to the tensor logarithm (the transpose of the Lyndon projection), through the logarithm
+    to the signature, and by :func:`signature_backprop` to the path.
+
+    Parameters
+    ----------
+    grad : array_like
+        Cotangent of the log-signature, the shape of ``logsignature(path, depth, ...)`` with
+        the same options.
+    path : array_like, shape (..., L, d)
+    depth, mode, stream, basepoint, inverse, time_aug, lead_lag, end_time, n_jobs
+        As in :func:`logsignature`; an array ``basepoint`` is held constant.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., L, d)
+
+    Examples
+    --------
+    >>> import numpy as np, srnn_rs
+    >>> p = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> srnn_rs.logsignature_backprop(np.array([0.0, 0.0, 1.0]), p, 2)  # d(Lévy area)/d(path)
+    array([[-0.5,  0. ],
+           [ 0.5, -0.5],
+           [ 0. ,  0.5]])
+    """
+    request = path_request(
+        path, depth, basepoint=basepoint, time_aug=time_aug, lead_lag=lead_lag, end_time=end_time,
+        n_jobs=n_jobs, stream=stream, inverse=inverse, scalar_term=True,
+    )
+    d_out, rows, full = request.shape
+    width = _core._logsig_width(d_out, request.depth, mode)
+    want = request.output_shape(rows, width)
+    g = as_float_array("grad", grad)
+    if g.shape != want:
+        raise ValueError(f"grad: expected shape {want} (the log-signature's shape), got {g.shape}")
+    B = request.path.shape[0]
+    sig = _core._signature(request).reshape(B * rows, full)
+    sig_bar = _core._logsig_backprop(
+        np.ascontiguousarray(g.reshape(B * rows, width)), sig, d_out, request.depth, mode
+    )
+    out = _core._signature_backprop(sig_bar.reshape(B, rows * full), request)
+    return out.reshape(request.batch_shape + request.path.shape[1:])
 
 
 def sig_to_logsig(sig: ArrayLike, d: int, depth: int, *, mode: str = "lyndon", scalar_term: bool = False) -> np.ndarray:

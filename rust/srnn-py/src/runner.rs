@@ -114,7 +114,9 @@ pub fn cpu_features() -> &'static str {
     srnn_core::simd::level().name()
 }
 
-/// Threads of this process's rayon pool (building it at its default size if nothing has).
+/// Threads of the pool the core runs on when a call does not ask for a number (rayon's
+/// global pool: every core, `RAYON_NUM_THREADS`, or what `init_thread_pool` set). Asking
+/// starts that pool if nothing has used it yet, as the first call of any function would.
 #[pyfunction]
 pub fn thread_count() -> usize {
     rayon::current_num_threads()

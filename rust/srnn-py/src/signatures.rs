@@ -3,7 +3,9 @@
 //! wrappers only convert, release the GIL and map errors.
 
 use numpy::ndarray::{Array1, Array2, Array3};
-use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
+use numpy::{
+    IntoPyArray, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use srnn_core::signatures::{self as sig, Layout, LogSigMode, LogSigPlan, StaticKernel, UnaryOp};
@@ -226,6 +228,28 @@ fn _logsig_to_sig<'py>(
         .into_pyarray(py))
 }
 
+/// Gradient of `Σ <grad, logsig(sig)>` with respect to the `(n, full)` signatures `sig`;
+/// `grad` is `(n, width)` in `mode`'s coordinates.
+#[pyfunction]
+fn _logsig_backprop<'py>(
+    py: Python<'py>,
+    grad: PyReadonlyArray2<'py, f64>,
+    sig: PyReadonlyArray2<'py, f64>,
+    d: usize,
+    depth: usize,
+    mode: Wrap<LogSigMode>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let plan = logsig_plan(d, depth, mode.0)?;
+    let n = sig.as_array().dim().0;
+    let (g, s) = (slice("grad", &grad)?, slice("sig", &sig)?);
+    let full = plan.lay.full_len();
+    let work = n.saturating_mul(full).saturating_mul(depth * depth);
+    let out = run(py, work, |_| sig::logsig_backprop(&plan, s, g, mode.0))?;
+    Ok(Array2::from_shape_vec((n, full), out)
+        .map_err(shape_err)?
+        .into_pyarray(py))
+}
+
 /// Lyndon words (0-based letters) and their bracket labels.
 #[pyfunction]
 fn _lyndon_words(d: usize, depth: usize) -> PyResult<(Vec<Vec<u16>>, Vec<String>)> {
@@ -257,15 +281,7 @@ fn _sig_kernel<'py>(
     pairwise: bool,
     n_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let sk = match (static_kernel.0, depth) {
-        (StaticKernelName::Linear, _) => StaticKernel::Linear,
-        (StaticKernelName::Rbf, None) => StaticKernel::Rbf { sigma },
-        (StaticKernelName::Rbf, Some(_)) => return Err(CoreError(Error::invalid(
-            "static_kernel",
-            "the truncated kernel (depth given) supports only 'linear'; use depth=None for 'rbf'",
-        ))
-        .into()),
-    };
+    let sk = self::static_kernel(static_kernel.0, depth, sigma)?;
     let xs = slices("x", &x)?;
     let ys = match &y {
         Some(y) => Some(slices("y", y)?),
@@ -296,6 +312,78 @@ fn _sig_kernel<'py>(
     }
 }
 
+fn static_kernel(
+    name: StaticKernelName,
+    depth: Option<usize>,
+    sigma: f64,
+) -> PyResult<StaticKernel> {
+    match (name, depth) {
+        (StaticKernelName::Linear, _) => Ok(StaticKernel::Linear),
+        (StaticKernelName::Rbf, None) => Ok(StaticKernel::Rbf { sigma }),
+        (StaticKernelName::Rbf, Some(_)) => Err(CoreError(Error::invalid(
+            "static_kernel",
+            "the truncated kernel (depth given) supports only 'linear'; use depth=None for 'rbf'",
+        ))
+        .into()),
+    }
+}
+
+type PathGrads<'py> = Vec<Bound<'py, PyArray2<f64>>>;
+
+/// Gradients of the Goursat-PDE signature kernel: of `Σ_i grad[i] k(x[i], y[i])` with
+/// `pairwise`, else of `Σ_ij grad[i, j] k(x[i], y[j])` (`grad` flat, row-major). Returns the
+/// gradients with respect to each `x[i]` and each `y[j]`, each shaped like its path; with `y`
+/// None (the Gram matrix of `x` with itself) both slots land on `x` and the second is None.
+#[pyfunction]
+#[pyo3(signature = (grad, x, y, d, dyadic_order, static_kernel, sigma, pairwise, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn _sig_kernel_backprop<'py>(
+    py: Python<'py>,
+    grad: PyReadonlyArray1<'py, f64>,
+    x: Vec<PyReadonlyArray2<'py, f64>>,
+    y: Option<Vec<PyReadonlyArray2<'py, f64>>>,
+    d: usize,
+    dyadic_order: u32,
+    static_kernel: Wrap<StaticKernelName>,
+    sigma: f64,
+    pairwise: bool,
+    n_jobs: Option<usize>,
+) -> PyResult<(PathGrads<'py>, Option<PathGrads<'py>>)> {
+    let sk = self::static_kernel(static_kernel.0, None, sigma)?;
+    let g = slice("grad", &grad)?;
+    let xs = slices("x", &x)?;
+    let ys = match &y {
+        Some(y) => Some(slices("y", y)?),
+        None => None,
+    };
+    let (gx, gy) = run_interruptible(py, None, |progress| {
+        with_jobs(n_jobs, || {
+            if pairwise {
+                let ys = ys.as_deref().unwrap_or(&xs);
+                sig::pde_pairwise_backprop(&xs, ys, d, dyadic_order, sk, g, progress)
+                    .map(|(a, b)| (a, Some(b)))
+            } else {
+                sig::pde_gram_backprop(&xs, ys.as_deref(), d, dyadic_order, sk, g, progress)
+            }
+        })
+    })?;
+    let shaped = |v: Vec<Vec<f64>>| -> PyResult<PathGrads<'py>> {
+        v.into_iter()
+            .map(|p| {
+                let rows = p.len() / d.max(1);
+                Ok(Array2::from_shape_vec((rows, d), p)
+                    .map_err(shape_err)?
+                    .into_pyarray(py))
+            })
+            .collect()
+    };
+    let gy = match gy {
+        Some(v) => Some(shaped(v)?),
+        None => None,
+    };
+    Ok((shaped(gx)?, gy))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(siglength, m)?)?;
     m.add_function(wrap_pyfunction!(logsiglength, m)?)?;
@@ -310,5 +398,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_logsig_to_sig, m)?)?;
     m.add_function(wrap_pyfunction!(_lyndon_words, m)?)?;
     m.add_function(wrap_pyfunction!(_sig_kernel, m)?)?;
+    m.add_function(wrap_pyfunction!(_sig_kernel_backprop, m)?)?;
+    m.add_function(wrap_pyfunction!(_logsig_backprop, m)?)?;
     Ok(())
 }

@@ -288,6 +288,30 @@ impl LogSigPlan {
         }
     }
 
+    /// Transpose of [`project`](Self::project): the cotangent of the Lie element (full layout,
+    /// zero scalar) from the cotangent `grad` of its coordinates.
+    pub fn project_adjoint(&self, grad: &[f64], mode: LogSigMode) -> Vec<f64> {
+        let mut lie = vec![0.0; self.lay.full_len()];
+        match mode {
+            LogSigMode::Expand => lie[1..].copy_from_slice(grad),
+            LogSigMode::Words | LogSigMode::Lyndon => {
+                let mut c = grad.to_vec();
+                if mode == LogSigMode::Lyndon {
+                    // The forward substitution's elementary steps, transposed and reversed.
+                    for i in (0..self.words.len()).rev() {
+                        let s: f64 = self.solve[i].iter().map(|&(j, coef)| coef * c[j]).sum();
+                        c[i] -= s;
+                    }
+                }
+                let d = self.lay.d;
+                for (w, &ci) in self.words.iter().zip(&c) {
+                    lie[self.lay.off[w.len()] + word_index(w, d) as usize] += ci;
+                }
+            }
+        }
+        lie
+    }
+
     /// The Lie element (full layout, zero scalar) with the given coordinates.
     pub fn expand(&self, coords: &[f64], mode: LogSigMode) -> Vec<f64> {
         let mut lie = vec![0.0; self.lay.full_len()];
@@ -335,6 +359,54 @@ pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Resul
                 )
             })?;
             plan.project(&l, mode, o);
+            Ok(())
+        })?;
+    Ok(out)
+}
+
+/// Vector-Jacobian product of [`sig_to_logsig`]: the gradient of `Σ <grads, logsig(sigs)>`
+/// with respect to the full-layout signatures `sigs` (`n * full_len`); `grads` is
+/// `n * width` in `mode`'s coordinates.
+pub fn logsig_backprop(
+    plan: &LogSigPlan,
+    sigs: &[f64],
+    grads: &[f64],
+    mode: LogSigMode,
+) -> Result<Vec<f64>> {
+    let full = plan.lay.full_len();
+    let width = plan.width(mode);
+    if !sigs.len().is_multiple_of(full) {
+        return Err(Error::invalid(
+            "sig",
+            format!("expected a multiple of {full} values, got {}", sigs.len()),
+        ));
+    }
+    let n = sigs.len() / full;
+    if grads.len() != n * width {
+        return Err(Error::invalid(
+            "grad",
+            format!(
+                "expected {n} rows of {width} values, got {} values",
+                grads.len()
+            ),
+        ));
+    }
+    let mut out = vec![0.0; n * full];
+    if width == 0 {
+        return Ok(out);
+    }
+    out.par_chunks_mut(full)
+        .zip(sigs.par_chunks(full))
+        .zip(grads.par_chunks(width))
+        .try_for_each(|((o, s), g)| {
+            let lie_bar = plan.project_adjoint(g, mode);
+            let v = tensor::log_vjp(&plan.lay, s, &lie_bar).ok_or_else(|| {
+                Error::invalid(
+                    "sig",
+                    format!("the logarithm needs a positive level-0 term, got {}", s[0]),
+                )
+            })?;
+            o.copy_from_slice(&v);
             Ok(())
         })?;
     Ok(out)
@@ -423,6 +495,28 @@ mod tests {
             for (a, b) in back.iter().zip(&coords) {
                 assert!((a - b).abs() < 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn project_adjoint_is_the_transpose_of_project() {
+        let plan = LogSigPlan::new(2, 5);
+        let full = plan.lay.full_len();
+        let lie: Vec<f64> = (0..full)
+            .map(|i| ((i * 7 % 13) as f64 * 0.3).cos())
+            .collect();
+        for mode in [LogSigMode::Lyndon, LogSigMode::Words, LogSigMode::Expand] {
+            let width = plan.width(mode);
+            let g: Vec<f64> = (0..width).map(|i| (i as f64 * 0.9).sin()).collect();
+            let mut coords = vec![0.0; width];
+            plan.project(&lie, mode, &mut coords);
+            let lhs: f64 = coords.iter().zip(&g).map(|(a, b)| a * b).sum();
+            let adj = plan.project_adjoint(&g, mode);
+            let rhs: f64 = adj[1..].iter().zip(&lie[1..]).map(|(a, b)| a * b).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-12 * (1.0 + lhs.abs()),
+                "{mode:?}: {lhs} vs {rhs}"
+            );
         }
     }
 }

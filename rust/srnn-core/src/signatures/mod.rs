@@ -23,14 +23,16 @@ mod tensor;
 
 pub use backprop::signature_backprop;
 pub use logsig::{
-    check_lyndon_basis, label, logsig_to_sig, logsiglength, lyndon_words, sig_to_logsig,
-    LogSigMode, LogSigPlan,
+    check_lyndon_basis, label, logsig_backprop, logsig_to_sig, logsiglength, lyndon_words,
+    sig_to_logsig, LogSigMode, LogSigPlan,
 };
 pub use path::{Basepoint, PathSpec};
 pub use request::{PathBatch, SignatureRequest};
-pub use sig_kernel::{pde_gram, pde_pairwise, truncated, StaticKernel};
+pub use sig_kernel::{
+    pde_gram, pde_gram_backprop, pde_pairwise, pde_pairwise_backprop, truncated, StaticKernel,
+};
 pub use signature::{n_rows, signature, signature_ragged, SigOptions};
-pub use tensor::{batch_mul_chain, batch_unary, exp, inverse, log, mul, Layout, UnaryOp};
+pub use tensor::{batch_mul_chain, batch_unary, exp, inverse, log, log_vjp, mul, Layout, UnaryOp};
 
 use crate::{Error, Result};
 

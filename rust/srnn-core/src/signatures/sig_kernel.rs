@@ -446,6 +446,249 @@ pub fn pde_pairwise(
     Ok(out)
 }
 
+/// Gradients of `kbar · k(x, y)` with respect to the points of `x` and of `y`, through the
+/// same explicit scheme as the forward solve (the adjoint of the discrete recursion, so the
+/// gradient is that of the computed value, not of the exact PDE solution). Accumulates into
+/// `gx` (`len(x)`) and `gy` (`len(y)`).
+#[allow(clippy::too_many_arguments)]
+fn pde_pair_backprop(
+    x: &[f64],
+    y: &[f64],
+    d: usize,
+    order: u32,
+    sk: StaticKernel,
+    kbar: f64,
+    gx: &mut [f64],
+    gy: &mut [f64],
+) {
+    let (lx, ly) = (x.len() / d, y.len() / d);
+    if lx < 2 || ly < 2 || kbar == 0.0 {
+        return;
+    }
+    let (mut inc, mut grid) = (Vec::new(), Vec::new());
+    cell_increments(x, y, d, sk, &mut inc, &mut grid);
+    let r = 1usize << order;
+    let scale = 1.0 / (r * r) as f64;
+    let (rows, cols) = ((lx - 1) * r, (ly - 1) * r);
+    let w = cols + 1;
+    let coef = |a: usize, b: usize| -> f64 { inc[(a / r) * (ly - 1) + b / r] * scale };
+    let mut k = vec![1.0; (rows + 1) * w];
+    for a in 0..rows {
+        for b in 0..cols {
+            let g = coef(a, b);
+            let (ca, cb) = (1.0 + 0.5 * g + g * g / 12.0, 1.0 - g * g / 12.0);
+            k[(a + 1) * w + b + 1] =
+                (k[(a + 1) * w + b] + k[a * w + b + 1]) * ca - k[a * w + b] * cb;
+        }
+    }
+    // Reverse row-major order: every use of a grid value comes from a later cell.
+    let mut kb = vec![0.0; (rows + 1) * w];
+    kb[rows * w + cols] = kbar;
+    let mut inc_bar = vec![0.0; inc.len()];
+    for a in (0..rows).rev() {
+        for b in (0..cols).rev() {
+            let v = kb[(a + 1) * w + b + 1];
+            if v == 0.0 {
+                continue;
+            }
+            let g = coef(a, b);
+            let (ca, cb) = (1.0 + 0.5 * g + g * g / 12.0, 1.0 - g * g / 12.0);
+            kb[(a + 1) * w + b] += v * ca;
+            kb[a * w + b + 1] += v * ca;
+            kb[a * w + b] -= v * cb;
+            let sum = k[(a + 1) * w + b] + k[a * w + b + 1];
+            let dg = v * (sum * (0.5 + g / 6.0) + k[a * w + b] * g / 6.0);
+            inc_bar[(a / r) * (ly - 1) + b / r] += dg * scale;
+        }
+    }
+    match sk {
+        StaticKernel::Linear => {
+            for i in 0..lx - 1 {
+                for j in 0..ly - 1 {
+                    let v = inc_bar[i * (ly - 1) + j];
+                    for c in 0..d {
+                        let dx = x[(i + 1) * d + c] - x[i * d + c];
+                        let dy = y[(j + 1) * d + c] - y[j * d + c];
+                        gx[(i + 1) * d + c] += v * dy;
+                        gx[i * d + c] -= v * dy;
+                        gy[(j + 1) * d + c] += v * dx;
+                        gy[j * d + c] -= v * dx;
+                    }
+                }
+            }
+        }
+        StaticKernel::Rbf { sigma } => {
+            // Cotangent of each grid value κ(x_i, y_j) from the cell increments around it.
+            let mut grid_bar = vec![0.0; lx * ly];
+            for i in 0..lx - 1 {
+                for j in 0..ly - 1 {
+                    let v = inc_bar[i * (ly - 1) + j];
+                    grid_bar[(i + 1) * ly + j + 1] += v;
+                    grid_bar[(i + 1) * ly + j] -= v;
+                    grid_bar[i * ly + j + 1] -= v;
+                    grid_bar[i * ly + j] += v;
+                }
+            }
+            for i in 0..lx {
+                for j in 0..ly {
+                    let v = grid_bar[i * ly + j] * grid[i * ly + j];
+                    if v == 0.0 {
+                        continue;
+                    }
+                    for c in 0..d {
+                        let t = -2.0 * (x[i * d + c] - y[j * d + c]) / sigma * v;
+                        gx[i * d + c] += t;
+                        gy[j * d + c] -= t;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bytes of the two grids the gradient of one pair keeps.
+fn pde_backprop_bytes(lx: usize, ly: usize, order: u32) -> u128 {
+    let r = 1u128 << order;
+    let cells = (lx.saturating_sub(1) as u128 * r + 1) * (ly.saturating_sub(1) as u128 * r + 1);
+    16 * cells
+}
+
+fn check_backprop_memory(xs: &[&[f64]], ys: &[&[f64]], d: usize, order: u32) -> Result<()> {
+    let lx = xs.iter().map(|p| p.len() / d).max().unwrap_or(0);
+    let ly = ys.iter().map(|p| p.len() / d).max().unwrap_or(0);
+    // One pair in flight per thread.
+    let per_pair = pde_backprop_bytes(lx, ly, order);
+    crate::memory::check_memory(
+        "the grids of the signature-kernel gradient",
+        per_pair * rayon::current_num_threads() as u128,
+    )
+}
+
+fn check_order(dyadic_order: u32) -> Result<()> {
+    if dyadic_order > 20 {
+        return Err(Error::invalid(
+            "dyadic_order",
+            format!("expected at most 20, got {dyadic_order}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Gradients `(∂/∂x_p, ∂/∂y_q)` of `Σ_{(p, q, g)} g · k(x_p, y_q)` over `terms`, each path's
+/// gradient flat like the path. Pairs run in parallel; their gradients are added in the
+/// order of `terms`, so the result does not depend on the thread count.
+#[allow(clippy::type_complexity)]
+fn pde_backprop_terms(
+    xs: &[&[f64]],
+    ys: &[&[f64]],
+    d: usize,
+    order: u32,
+    sk: StaticKernel,
+    terms: &[(usize, usize, f64)],
+    progress: &Progress,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+    check_backprop_memory(xs, ys, d, order)?;
+    progress.add_total(terms.len() as u64);
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = terms
+        .par_iter()
+        .map(|&(p, q, g)| -> Result<(Vec<f64>, Vec<f64>)> {
+            progress.checkpoint()?;
+            let (mut gx, mut gy) = (vec![0.0; xs[p].len()], vec![0.0; ys[q].len()]);
+            pde_pair_backprop(xs[p], ys[q], d, order, sk, g, &mut gx, &mut gy);
+            progress.advance(1);
+            Ok((gx, gy))
+        })
+        .collect::<Result<_>>()?;
+    let mut gxs: Vec<Vec<f64>> = xs.iter().map(|p| vec![0.0; p.len()]).collect();
+    let mut gys: Vec<Vec<f64>> = ys.iter().map(|p| vec![0.0; p.len()]).collect();
+    for (&(p, q, _), (gx, gy)) in terms.iter().zip(&parts) {
+        gxs[p].iter_mut().zip(gx).for_each(|(o, v)| *o += v);
+        gys[q].iter_mut().zip(gy).for_each(|(o, v)| *o += v);
+    }
+    Ok((gxs, gys))
+}
+
+/// Vector-Jacobian product of [`pde_pairwise`]: the gradients of `Σ_i grad[i] k(xs[i], ys[i])`
+/// with respect to each `xs[i]` and each `ys[i]`.
+#[allow(clippy::type_complexity)]
+pub fn pde_pairwise_backprop(
+    xs: &[&[f64]],
+    ys: &[&[f64]],
+    d: usize,
+    dyadic_order: u32,
+    sk: StaticKernel,
+    grad: &[f64],
+    progress: &Progress,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+    check_paths("x", xs, d)?;
+    check_paths("y", ys, d)?;
+    check_order(dyadic_order)?;
+    if xs.len() != ys.len() {
+        return Err(Error::invalid(
+            "y",
+            format!("expected {} paths like x, got {}", xs.len(), ys.len()),
+        ));
+    }
+    if grad.len() != xs.len() {
+        return Err(Error::invalid(
+            "grad",
+            format!(
+                "expected {} values, one per pair, got {}",
+                xs.len(),
+                grad.len()
+            ),
+        ));
+    }
+    let terms: Vec<(usize, usize, f64)> =
+        grad.iter().enumerate().map(|(i, &g)| (i, i, g)).collect();
+    pde_backprop_terms(xs, ys, d, dyadic_order, sk, &terms, progress)
+}
+
+/// Vector-Jacobian product of [`pde_gram`]: the gradients of `Σ_ij grad[i, j] k(xs[i], ys[j])`
+/// (`grad` row-major `(n_x, n_y)`) with respect to each `xs[i]` and each `ys[j]`. With
+/// `ys = None` the Gram matrix is of `xs` with itself, both gradients land on `xs`, and the
+/// second element is `None`.
+#[allow(clippy::type_complexity)]
+pub fn pde_gram_backprop(
+    xs: &[&[f64]],
+    ys: Option<&[&[f64]]>,
+    d: usize,
+    dyadic_order: u32,
+    sk: StaticKernel,
+    grad: &[f64],
+    progress: &Progress,
+) -> Result<(Vec<Vec<f64>>, Option<Vec<Vec<f64>>>)> {
+    check_paths("x", xs, d)?;
+    if let Some(ys) = ys {
+        check_paths("y", ys, d)?;
+    }
+    check_order(dyadic_order)?;
+    let sym = ys.is_none();
+    let ys_or_xs = ys.unwrap_or(xs);
+    let (nx, ny) = (xs.len(), ys_or_xs.len());
+    if grad.len() != nx * ny {
+        return Err(Error::invalid(
+            "grad",
+            format!(
+                "expected {nx} x {ny} values, the Gram matrix's shape, got {}",
+                grad.len()
+            ),
+        ));
+    }
+    let terms: Vec<(usize, usize, f64)> = (0..nx)
+        .flat_map(|i| (0..ny).map(move |j| (i, j, grad[i * ny + j])))
+        .filter(|t| t.2 != 0.0)
+        .collect();
+    let (mut gx, gy) = pde_backprop_terms(xs, ys_or_xs, d, dyadic_order, sk, &terms, progress)?;
+    if sym {
+        for (o, g) in gx.iter_mut().zip(&gy) {
+            o.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+        }
+        return Ok((gx, None));
+    }
+    Ok((gx, Some(gy)))
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let mut ca = a.chunks_exact(4);
@@ -560,6 +803,65 @@ mod tests {
         for i in 0..5 {
             for j in 0..5 {
                 assert_eq!(g[i * 5 + j], g[j * 5 + i]);
+            }
+        }
+    }
+
+    fn kernel(x: &[f64], y: &[f64], d: usize, order: u32, sk: StaticKernel) -> f64 {
+        pde_pairwise(&[x], &[y], d, order, sk, &Progress::new()).unwrap()[0]
+    }
+
+    #[test]
+    fn pde_backprop_matches_central_differences() {
+        let d = 2;
+        let (x, y) = (path(5, d, 0.4), path(4, d, 2.1));
+        for sk in [StaticKernel::Linear, StaticKernel::Rbf { sigma: 0.7 }] {
+            for order in [0, 2] {
+                let (gx, gy) =
+                    pde_pairwise_backprop(&[&x], &[&y], d, order, sk, &[1.5], &Progress::new())
+                        .unwrap();
+                let h = 1e-6;
+                for (which, grad) in [(0, &gx[0]), (1, &gy[0])] {
+                    let base = if which == 0 { &x } else { &y };
+                    for i in 0..base.len() {
+                        let (mut up, mut down) = (base.clone(), base.clone());
+                        up[i] += h;
+                        down[i] -= h;
+                        let f = |p: &[f64]| {
+                            if which == 0 {
+                                kernel(p, &y, d, order, sk)
+                            } else {
+                                kernel(&x, p, d, order, sk)
+                            }
+                        };
+                        let fd = 1.5 * (f(&up) - f(&down)) / (2.0 * h);
+                        assert!(
+                            (fd - grad[i]).abs() < 1e-6,
+                            "{sk:?} order {order} path {which} entry {i}: {fd} vs {}",
+                            grad[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gram_backprop_of_a_symmetric_gram_adds_both_slots() {
+        let d = 2;
+        let ps: Vec<Vec<f64>> = (0..3).map(|i| path(4 + i, d, i as f64)).collect();
+        let xs: Vec<&[f64]> = ps.iter().map(|p| p.as_slice()).collect();
+        let grad: Vec<f64> = (0..9).map(|i| (i as f64 * 0.37).sin()).collect();
+        let p = Progress::new();
+        let (sym, none) =
+            pde_gram_backprop(&xs, None, d, 1, StaticKernel::Linear, &grad, &p).unwrap();
+        assert!(none.is_none());
+        let (gx, gy) =
+            pde_gram_backprop(&xs, Some(&xs), d, 1, StaticKernel::Linear, &grad, &p).unwrap();
+        let gy = gy.unwrap();
+        for i in 0..3 {
+            for (k, v) in sym[i].iter().enumerate() {
+                assert!((v - (gx[i][k] + gy[i][k])).abs() < 1e-12);
             }
         }
     }

@@ -124,6 +124,70 @@ pub fn log(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
     Some(out)
 }
 
+/// Accumulates the vector-Jacobian product of `c = a ⊗ b`: `abar += ∂<cbar, c>/∂a` and
+/// `bbar += ∂<cbar, c>/∂b`.
+fn mul_vjp(lay: &Layout, a: &[f64], b: &[f64], cbar: &[f64], abar: &mut [f64], bbar: &mut [f64]) {
+    for k in 0..=lay.depth {
+        let ck = lay.level(cbar, k);
+        for j in 0..=k {
+            let (oa, ob) = (lay.off[j], lay.off[k - j]);
+            let nb = lay.pow[k - j];
+            for x in 0..lay.pow[j] {
+                let row = &ck[x * nb..(x + 1) * nb];
+                let av = a[oa + x];
+                let mut acc = 0.0;
+                for (y, &cv) in row.iter().enumerate() {
+                    acc += cv * b[ob + y];
+                    bbar[ob + y] += av * cv;
+                }
+                abar[oa + x] += acc;
+            }
+        }
+    }
+}
+
+/// Vector-Jacobian product of [`log`]: the gradient of `<lbar, log(x)>` with respect to `x`,
+/// for `x_0 > 0` (`None` otherwise).
+pub fn log_vjp(lay: &Layout, x: &[f64], lbar: &[f64]) -> Option<Vec<f64>> {
+    let s = x[0];
+    if s.is_nan() || s <= 0.0 {
+        return None;
+    }
+    let full = lay.full_len();
+    let mut a: Vec<f64> = x.iter().map(|v| v / s).collect();
+    a[0] = 0.0;
+    // The powers a, a², …, a^depth, kept for the backward pass.
+    let mut powers: Vec<Vec<f64>> = vec![a.clone()];
+    for n in 2..=lay.depth {
+        let mut next = vec![0.0; full];
+        mul_into_min(lay, &powers[n - 2], &a, &mut next, n - 1, 1);
+        powers.push(next);
+    }
+    let mut abar = vec![0.0; full];
+    let mut pbar = vec![0.0; full];
+    for n in (1..=lay.depth).rev() {
+        let c = if n % 2 == 1 { 1.0 } else { -1.0 } / n as f64;
+        let from = lay.off[n];
+        for (p, &l) in pbar[from..].iter_mut().zip(&lbar[from..]) {
+            *p += c * l;
+        }
+        if n == 1 {
+            for (o, &p) in abar.iter_mut().zip(&pbar) {
+                *o += p;
+            }
+        } else {
+            let mut prev_bar = vec![0.0; full];
+            mul_vjp(lay, &powers[n - 2], &a, &pbar, &mut prev_bar, &mut abar);
+            pbar = prev_bar;
+        }
+    }
+    // `a = x / s` off level 0, and level 0 of `log x` is `ln s`.
+    let mut out: Vec<f64> = abar.iter().map(|v| v / s).collect();
+    let through_a: f64 = abar[1..].iter().zip(&x[1..]).map(|(g, v)| g * v).sum();
+    out[0] = lbar[0] / s - through_a / (s * s);
+    Some(out)
+}
+
 /// The multiplicative inverse `x^{-1}` for `x_0 != 0`: `x_0^{-1} Σ_n (-(x - x_0)/x_0)^n`.
 pub fn inverse(lay: &Layout, x: &[f64]) -> Option<Vec<f64>> {
     let s = x[0];

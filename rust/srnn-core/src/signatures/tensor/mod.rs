@@ -4,7 +4,9 @@
 
 mod algebra;
 
-pub use algebra::{batch_mul_chain, batch_unary, exp, inverse, log, mul, mul_into, UnaryOp};
+pub use algebra::{
+    batch_mul_chain, batch_unary, exp, inverse, log, log_vjp, mul, mul_into, UnaryOp,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -118,6 +120,30 @@ mod tests {
         // exp(-x) is the inverse of exp(x).
         let neg: Vec<f64> = x.iter().map(|v| -v).collect();
         assert!(close(&exp(&lay, &neg), &inv, 1e-12));
+    }
+
+    #[test]
+    fn log_vjp_matches_central_differences() {
+        let lay = Layout::new(2, 4);
+        let x = rand_tensor(&lay, 5, 1.3);
+        let lbar = rand_tensor(&lay, 6, 0.7);
+        let grad = log_vjp(&lay, &x, &lbar).unwrap();
+        let f = |t: &[f64]| -> f64 {
+            let l = log(&lay, t).unwrap();
+            l.iter().zip(&lbar).map(|(a, b)| a * b).sum()
+        };
+        let h = 1e-6;
+        for i in 0..x.len() {
+            let (mut up, mut down) = (x.clone(), x.clone());
+            up[i] += h;
+            down[i] -= h;
+            let fd = (f(&up) - f(&down)) / (2.0 * h);
+            assert!(
+                (fd - grad[i]).abs() < 1e-7,
+                "entry {i}: {fd} vs {}",
+                grad[i]
+            );
+        }
     }
 
     #[test]
