@@ -10,7 +10,7 @@ from ._core import __version__, cpu_features
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
-from .networks import default_network
+from .networks import default_network, reservoir
 from .noise import standard_normals
 from . import tasks
 from .features import lifted_path, response_feature
@@ -30,6 +30,7 @@ from .signatures import __all__ as _signature_names
 __all__ = [
     "SRNN",
     "default_network",
+    "reservoir",
     "standard_normals",
     "tasks",
     "lifted_path",
