@@ -11,7 +11,7 @@ from ._config import config_info, show_config
 from ._memory import get_memory_limit, set_memory_limit
 from .errors import DivergenceError, MemoryLimitError
 from .model import SRNN
-from .networks import default_network
+from .networks import default_network, reservoir
 from .noise import standard_normals
 from . import tasks
 from .features import lifted_path, response_feature
@@ -33,6 +33,7 @@ from .signatures import __all__ as _signature_names
 __all__ = [
     "SRNN",
     "default_network",
+    "reservoir",
     "standard_normals",
     "tasks",
     "lifted_path",

@@ -98,6 +98,7 @@ class NativeModel:
         readout: npt.NDArray[np.float64] | None,
         readout_bias: npt.NDArray[np.float64],
         readout_activation: str,
+        c_in: npt.NDArray[np.float64] | None = None,
     ) -> NativeModel: ...
     @property
     def n(self) -> int: ...

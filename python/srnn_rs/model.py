@@ -35,7 +35,7 @@ class SRNN:
 
     .. math::
 
-        dh_t = (-\Gamma h_t + a(W h_t + b) + C u_t)\,dt + \Sigma(h_t)\,dB_t, \qquad
+        dh_t = (-\Gamma h_t + a(W h_t + b + C_{in} u_t) + C u_t)\,dt + \Sigma(h_t)\,dB_t, \qquad
         y_t = g(R h_t + r_0).
 
     Parameters
@@ -61,12 +61,16 @@ class SRNN:
     readout_bias : (p,) array, optional
     readout_activation : str, default "identity"
         Output nonlinearity g, from the same list as ``activation``.
+    C_in : (n, m) array, optional
+        Input weights inside the activation (the echo-state form); none by default. With
+        ``gamma=1``, ``dt=α`` and ``C = 0`` a step is the leaky echo-state update
+        ``h ← (1 − α) h + α a(W h + b + C_in u)``; :func:`srnn_rs.reservoir` builds such networks.
 
     Notes
     -----
     With ``gamma=1`` and ``dt=1`` an Euler–Maruyama step is exactly the discrete echo-state /
-    Elman update ``h ← a(W h + b) + C u + noise``: the leak is folded into the step as the
-    decay ``I − dt Γ``, which is zero then.
+    Elman update ``h ← a(W h + b + C_in u) + C u + noise``: the leak is folded into the step as
+    the decay ``I − dt Γ``, which is zero then.
 
     Examples
     --------
@@ -92,6 +96,7 @@ class SRNN:
         readout: Optional[ArrayLike] = None,
         readout_bias: Optional[ArrayLike] = None,
         readout_activation: str = "identity",
+        C_in: Optional[ArrayLike] = None,
     ) -> None:
         W = as_float_array("W", W, ndim=2)
         if W.shape[0] != W.shape[1] or W.shape[0] == 0:
@@ -124,13 +129,18 @@ class SRNN:
         p = n if R is None else R.shape[0]
         r0 = np.zeros(p) if readout_bias is None else as_float_array("readout_bias", readout_bias, ndim=1)
         check_shape("readout_bias", r0, (p,))
+        C_inside = None
+        if C_in is not None:
+            C_inside = as_float_array("C_in", C_in, ndim=2)
+            check_shape("C_in", C_inside, C.shape)
 
         self._native = _core.NativeModel(
-            W, C, b, gamma_arr, sigma_arr, mult, activation, R, r0, readout_activation
+            W, C, b, gamma_arr, sigma_arr, mult, activation, R, r0, readout_activation, C_inside
         )
         params = dict(
             W=W, C=C, b=b, gamma=gamma_arr, sigma=sigma_arr, sigma_mult=mult,
             activation=activation, readout=R, readout_bias=r0, readout_activation=readout_activation,
+            C_in=C_inside,
         )
         # Private read-only copies: the model is immutable, and the caller's arrays keep their flags.
         for key, value in params.items():
@@ -241,7 +251,7 @@ class SRNN:
     ) -> np.ndarray:
         """Euler–Maruyama ensemble of ``n_paths`` paths.
 
-        ``h_{k+1} = h_k + dt (−Γ h_k + a(W h_k + b) + C u_k) + Σ(h_k) √dt z_k``
+        ``h_{k+1} = h_k + dt (−Γ h_k + a(W h_k + b + C_in u_k) + C u_k) + Σ(h_k) √dt z_k``
 
         Parameters
         ----------

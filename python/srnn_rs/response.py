@@ -176,21 +176,24 @@ def response_kernels(
         Default ``"adjoint"`` for order 1 and ``"fd"`` for order 2.
 
         * ``"exact"`` — linear networks only (activation and readout activation ``identity``,
-          ``A = Γ − W`` positive stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0``.
+          ``A = Γ − W`` positive stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0`` (``C + C_in``
+          when the network has an input inside its identity activation).
         * ``"adjoint"`` — pathwise derivative: one backward sweep
-          ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels. Lowest
-          variance; order 1 only.
+          ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels (the kick of
+          step ``j`` is ``C + diag(a′(W h_j + b)) C_in``). Lowest variance; order 1 only.
         * ``"girsanov"`` — likelihood-ratio weights ``φ_kᵀ z_j/√dt`` with ``φ = Σ⁺C``;
-          additive noise that spans the columns of C only. Unbiased for the chain,
+          additive noise that spans the columns of C, and no ``C_in``, only. Unbiased for the chain,
           derivative-free, variance ``∝ 1/(σ² dt)`` (``bin_width`` averages lags into bins).
           Orders 1 and 2 (products of weights with the diagonal correction).
-        * ``"fd"`` — finite differences with common random numbers: the state is kicked by
-          ``±eps·c_k`` at the lag and the path re-run on the same noise. Orders 1 and 2 (mixed
+        * ``"fd"`` — finite differences with common random numbers: the input of the lag's
+          step gets an impulse ``±eps/dt`` (a kick ``±eps·c_k`` of the state when the input is
+          outside the activation) and the path is re-run on the same noise. Orders 1 and 2 (mixed
           four-point); the reference for order 2, and costly (a re-run per lag, channel, sign).
         * ``"fdt_gauss"`` — quasi-Gaussian fluctuation–dissipation
           ``K1(τ) = Cov(f(h_τ), h_0) Σ0⁻¹ C`` from stationary correlations. Exact for linear
           networks (Gaussian stationary law); **biased** for nonlinear networks whose
-          stationary law is not Gaussian, by an amount no number of paths removes.
+          stationary law is not Gaussian, by an amount no number of paths removes. With
+          ``C_in``, identity activation only.
     n_paths : int
         Independent stationary paths (at least 2, for standard errors).
     seed : int
@@ -274,6 +277,9 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     p, m = model.p, model.m
     if m == 0:
         raise ValueError("model: the network has no input channels (C has 0 columns), so it has no response kernel")
+    if method == "girsanov" and model.get_params()["C_in"] is not None:
+        raise ValueError("method: 'girsanov' cannot take an input inside the activation (C_in): its kick "
+                         "diag(a′(W h + b)) C_in u is not a shift of the noise; use 'adjoint' or 'fd'")
     n_bins = -(-n_lags // width)
     size = n_bins * p * m if order == 1 else n_bins * n_bins * p * m * m
     check_memory("response kernel", 8 * size * (6 if method == "girsanov" else 4))

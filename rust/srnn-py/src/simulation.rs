@@ -27,7 +27,7 @@ fn activation(arg: &'static str, name: &str) -> PyResult<Activation> {
 #[pymethods]
 impl NativeModel {
     #[new]
-    #[pyo3(signature = (w, c, b, gamma, sigma, sigma_mult, activation_name, readout, readout_bias, readout_activation))]
+    #[pyo3(signature = (w, c, b, gamma, sigma, sigma_mult, activation_name, readout, readout_bias, readout_activation, c_in=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         w: PyReadonlyArray2<f64>,
@@ -40,6 +40,7 @@ impl NativeModel {
         readout: Option<PyReadonlyArray2<f64>>,
         readout_bias: PyReadonlyArray1<f64>,
         readout_activation: &str,
+        c_in: Option<PyReadonlyArray2<f64>>,
     ) -> PyResult<Self> {
         let n = w.shape()[0];
         let g = gamma.as_array();
@@ -102,6 +103,12 @@ impl NativeModel {
             readout,
         )
         .map_err(CoreError)?;
+        let model = match c_in {
+            Some(c_in) => model
+                .with_input_inside(c_in.as_array().to_owned())
+                .map_err(CoreError)?,
+            None => model,
+        };
         Ok(NativeModel { model })
     }
 

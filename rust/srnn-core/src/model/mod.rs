@@ -1,5 +1,5 @@
 //! The SRNN (see `docs/model.md`):
-//! `dh = (−Γ h + a(W h + b) + C u) dt + Σ(h) dB`, `y = g(R h + r0)`.
+//! `dh = (−Γ h + a(W h + b + C_in u) + C u) dt + Σ(h) dB`, `y = g(R h + r0)`.
 
 mod activation;
 
@@ -45,6 +45,8 @@ pub struct Srnn {
     pub noise: Noise,
     pub activation: Activation,
     pub readout: Readout,
+    /// `C_in`, `(n, m)`: the input inside the activation (the echo-state form); `None` is zero.
+    pub c_in: Option<Array2<f64>>,
 }
 
 fn finite<'a>(arg: &'static str, mut values: impl Iterator<Item = &'a f64>) -> Result<()> {
@@ -150,7 +152,28 @@ impl Srnn {
             noise,
             activation,
             readout,
+            c_in: None,
         })
+    }
+
+    /// The same network with the input also entering inside the activation through `C_in`
+    /// `(n, m)`.
+    pub fn with_input_inside(mut self, c_in: Array2<f64>) -> Result<Self> {
+        shape_is("C_in", c_in.shape(), &[self.n(), self.m()])?;
+        finite("C_in", c_in.iter())?;
+        self.c_in = Some(c_in);
+        Ok(self)
+    }
+
+    /// The input matrix when the input enters the drift linearly: `C`, or `C + C_in` for the
+    /// identity activation, where `a(z + C_in u) = a(z) + C_in u`. `None` when an input
+    /// inside a nonlinear activation makes the kick depend on the state.
+    pub fn linear_input_matrix(&self) -> Option<Array2<f64>> {
+        match &self.c_in {
+            None => Some(self.c.clone()),
+            Some(c_in) if self.activation == Activation::Identity => Some(&self.c + c_in),
+            Some(_) => None,
+        }
     }
 
     pub fn n(&self) -> usize {

@@ -4,7 +4,9 @@
 //! the per-path values are the exact derivatives of the simulated `y_N`, so the variance is
 //! only that of the derivative across paths. With multiplicative noise
 //! `Σ(h) = diag(σ_add + σ_mult ⊙ h)` the pathwise Jacobian of a step also carries
-//! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew.
+//! `diag(σ_mult √dt z_j)`, computed from the very normals the simulator drew. With the input
+//! also inside the activation (`C_in`), a kick of step `j` moves `h_{j+1}` by
+//! `C + diag(a′(W h_j + b)) C_in`, so `K1[i] ≈ mean(λ_{N−i} (C + diag(a′_{N−1−i}) C_in))`.
 
 use std::ops::Range;
 
@@ -30,6 +32,8 @@ struct Layout {
     width: usize,
     /// `C`, `(n, m_width)`.
     c: Aligned<f64>,
+    /// `C_in`, `(n, m_width)`, when the input also enters inside the activation.
+    c_in: Option<Aligned<f64>>,
     m_width: usize,
     /// The product the sweep applies to each row of `x`: `W` `(n, width)` for a diagonal
     /// leak, whose `λ (I − dt Γ)` is elementwise; else `[I − dt Γ; W]` `(2·width, width)`,
@@ -72,6 +76,10 @@ impl Layout {
             dt,
             width,
             c: transposed::<f64>(model.c.t(), m_width, 1.0),
+            c_in: model
+                .c_in
+                .as_ref()
+                .map(|c_in| transposed::<f64>(c_in.t(), m_width, 1.0)),
             m_width,
             product,
             x_len,
@@ -99,6 +107,9 @@ struct Scratch {
     x: Aligned<f64>,
     /// `λ C`, `(rows·p, m_width)`.
     kv: Aligned<f64>,
+    /// `λ ⊙ a′` and `(λ ⊙ a′) C_in` for a model with `C_in` (else empty).
+    lam_slope: Aligned<f64>,
+    kv_in: Aligned<f64>,
 }
 
 /// The backward sweep of one block. `record` is the forward run's
@@ -128,6 +139,32 @@ fn sweep<const FMA: bool>(
             None,
             &mut s.kv,
         );
+        if let Some(c_in) = &lay.c_in {
+            let j = n_lags - 1 - i;
+            for b in 0..rows {
+                let slope = &record[(j * rows + b) * n..][..n];
+                for o in 0..p {
+                    let at = (b * p + o) * width;
+                    let lam = &s.lam[at..at + n];
+                    for ((x, &l), &a) in s.lam_slope[at..at + n].iter_mut().zip(lam).zip(slope) {
+                        *x = l * a;
+                    }
+                }
+            }
+            rows_times::<f64, FMA>(
+                lam_rows,
+                n,
+                &s.lam_slope,
+                width,
+                c_in,
+                lay.m_width,
+                None,
+                &mut s.kv_in,
+            );
+            for (x, &v) in s.kv.iter_mut().zip(s.kv_in.iter()) {
+                *x += v;
+            }
+        }
         let (si, qi) = (
             &mut k.sum[i * pm..(i + 1) * pm],
             &mut k.sumsq[i * pm..(i + 1) * pm],
@@ -250,6 +287,22 @@ pub(crate) fn adjoint_k1_partial(
             next: Aligned::filled(rows * p * width, 0.0),
             x: Aligned::filled(rows * p * lay.x_len, 0.0),
             kv: Aligned::filled(rows * p * lay.m_width, 0.0),
+            lam_slope: Aligned::filled(
+                if lay.c_in.is_some() {
+                    rows * p * width
+                } else {
+                    0
+                },
+                0.0,
+            ),
+            kv_in: Aligned::filled(
+                if lay.c_in.is_some() {
+                    rows * p * lay.m_width
+                } else {
+                    0
+                },
+                0.0,
+            ),
         };
         let mut mean = Moments::new(p);
         let mut y = vec![0.0; p];

@@ -1,5 +1,6 @@
 //! Closed forms for linear networks (`a = identity`, linear readout, `A = Γ − W` positive
-//! stable): `K1(τ) = R e^{−Aτ} C`, `K2 = 0`, stationary mean `A⁻¹ b` and covariance from
+//! stable): `K1(τ) = R e^{−Aτ} C` (with `C + C_in` when the input also enters inside the
+//! identity activation), `K2 = 0`, stationary mean `A⁻¹ b` and covariance from
 //! `A Σ∞ + Σ∞ Aᵀ = Σ Σᵀ`. These are the ground truth of the test suite.
 
 use ndarray::{Array1, Array2};
@@ -54,6 +55,9 @@ pub fn exact_k1(model: &Srnn, lags: &[f64]) -> Result<Vec<f64>> {
             format!("expected finite non-negative lags, got {bad}"),
         ));
     }
+    let c = model
+        .linear_input_matrix()
+        .expect("a linear network's input enters linearly");
     let r = readout_matrix(model);
     let (p, m) = (r.nrows(), model.m());
     let mut out = Vec::with_capacity(lags.len() * p * m);
@@ -66,14 +70,14 @@ pub fn exact_k1(model: &Srnn, lags: &[f64]) -> Result<Vec<f64>> {
     if uniform {
         // One exponential, then a product per lag: e^{−A i τ} C = (e^{−A τ})^i C.
         let e = expm(&(&a * -step));
-        let mut prop = model.c.clone();
+        let mut prop = c.clone();
         for _ in lags {
             out.extend(r.dot(&prop).iter());
             prop = e.dot(&prop);
         }
     } else {
         for &t in lags {
-            out.extend(r.dot(&expm(&(&a * -t))).dot(&model.c).iter());
+            out.extend(r.dot(&expm(&(&a * -t))).dot(&c).iter());
         }
     }
     Ok(out)

@@ -1,6 +1,6 @@
-//! Finite differences with common random numbers: the state is kicked by `±ε c_k` at the
-//! lag (an impulse `±ε/dt` in input step `N − 1 − i`) and the path re-run with the same
-//! noise. Central differences for the first order, the four-point mixed difference for the
+//! Finite differences with common random numbers: an impulse `±ε/dt` in input step
+//! `N − 1 − i` (a kick `±ε c_k` of the state when the input is outside the activation; through
+//! `C_in` it passes the activation like any input) and the path re-run with the same noise. Central differences for the first order, the four-point mixed difference for the
 //! second. Costly (a re-run per lag, channel and sign) but assumption-free: the reference.
 
 use std::ops::Range;

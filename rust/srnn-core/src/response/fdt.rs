@@ -43,7 +43,14 @@ pub(crate) fn fdt_gauss_partial(
     let n = model.n();
     let sigma0 = Array2::from_shape_vec((n, n), stats.cov_state.clone())
         .map_err(|_| Error::invalid("partial", "statistics of another network"))?;
-    let g = solve(&sigma0, &model.c).ok_or_else(|| {
+    let c = model.linear_input_matrix().ok_or_else(|| {
+        Error::invalid(
+            "method",
+            "'fdt_gauss' needs the input outside a nonlinear activation: with C_in the kick \
+             C + diag(a′) C_in depends on the state; use 'adjoint' or 'fd'",
+        )
+    })?;
+    let g = solve(&sigma0, &c).ok_or_else(|| {
         Error::invalid(
             "method",
             "'fdt_gauss': the stationary state covariance is singular (the noise does not \

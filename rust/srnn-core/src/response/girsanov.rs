@@ -23,6 +23,13 @@ use crate::{Error, Result};
 
 /// `φ = Σ⁺ C` `(r, m)`, after checking the noise is additive and spans every column of C.
 fn weight_vectors(model: &Srnn) -> Result<Array2<f64>> {
+    if model.c_in.is_some() {
+        return Err(Error::invalid(
+            "method",
+            "'girsanov' cannot take an input inside the activation (C_in): its kick \
+             diag(a′(W h + b)) C_in u is not a shift of the noise; use 'adjoint' or 'fd'",
+        ));
+    }
     let sigma = match &model.noise {
         Noise::Additive(s) => Array2::from_diag(s),
         Noise::Full(s) => s.clone(),

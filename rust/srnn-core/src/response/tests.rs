@@ -418,3 +418,53 @@ fn partials_refuse_gaps_other_kinds_and_incomplete_ranges() {
     bad.truncate(bad.len() - 1);
     assert!(Partial::decode(&bad).is_err());
 }
+
+fn with_input_inside(model: Srnn) -> Srnn {
+    let (n, m) = (model.n(), model.m());
+    let c_in = Array2::from_shape_fn((n, m), |(i, j)| ((3 * i + j) % 7) as f64 / 7.0 - 0.5);
+    model.with_input_inside(c_in).unwrap()
+}
+
+#[test]
+fn adjoint_with_input_inside_the_activation_matches_fd() {
+    let model = with_input_inside(tanh_net(4, 2));
+    let s = settings(0.02, 15, 8);
+    let adj = adjoint_k1(&model, &s, &Progress::new()).unwrap();
+    let fd = fd_k1(&model, &s, 1e-5, &Progress::new()).unwrap();
+    let scale = adj.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let diff = max_diff(&adj.values, &fd.values);
+    assert!(diff < 1e-7 * scale, "{diff}");
+    // The inside term is not negligible: without it the kernels differ at O(1).
+    let mut outside = model.clone();
+    outside.c_in = None;
+    let plain = adjoint_k1(&outside, &s, &Progress::new()).unwrap();
+    assert!(max_diff(&plain.values, &fd.values) > 0.1 * scale);
+}
+
+#[test]
+fn input_inside_an_identity_activation_adds_to_c() {
+    let model = with_input_inside(linear(5, 2, 0.3));
+    let mut folded = model.clone();
+    folded.c = &model.c + model.c_in.as_ref().unwrap();
+    folded.c_in = None;
+    let s = settings(0.05, 30, 6);
+    let k = adjoint_k1(&model, &s, &Progress::new()).unwrap();
+    let want = chain_kernel(&folded, 0.05, 30);
+    assert!(max_diff(&k.values, &want) < 1e-12);
+    assert_eq!(
+        exact_k1(&model, &s.lags()).unwrap(),
+        exact_k1(&folded, &s.lags()).unwrap()
+    );
+}
+
+#[test]
+fn input_inside_a_nonlinear_activation_is_refused_where_it_cannot_be_expressed() {
+    let model = with_input_inside(tanh_net(3, 1));
+    let s = settings(0.01, 5, 4);
+    let e = girsanov_k1(&model, &s, 1, &Progress::new()).unwrap_err();
+    assert!(e.to_string().contains("C_in"), "{e}");
+    let e = girsanov_k2(&model, &s, 1, &Progress::new()).unwrap_err();
+    assert!(e.to_string().contains("C_in"), "{e}");
+    let e = fdt_gauss_k1(&model, &s, 2, 1, &Progress::new()).unwrap_err();
+    assert!(e.to_string().contains("C_in"), "{e}");
+}

@@ -21,6 +21,10 @@ pub(crate) struct Workspace<R> {
     z_r: Aligned<R>,
     y: Aligned<R>,
     cu: Aligned<R>,
+    /// `b + C_in u_k` of a shared input: the step's bias inside the activation.
+    inner_bias: Aligned<R>,
+    /// `C_in u_k` of per-path inputs, `(block, width)`.
+    inner: Aligned<R>,
     /// The input term of an undriven step, so every step runs the same fused loop.
     zeros: Aligned<R>,
     z_stride: usize,
@@ -38,6 +42,15 @@ impl<R: Real> Workspace<R> {
             z_r: Aligned::filled(block * z_stride, R::ZERO),
             y: Aligned::filled(block * p.readout.p_width, R::ZERO),
             cu: Aligned::filled(p.width, R::ZERO),
+            inner_bias: Aligned::filled(p.width, R::ZERO),
+            inner: Aligned::filled(
+                if p.c_in_t.is_some() {
+                    block * p.width
+                } else {
+                    0
+                },
+                R::ZERO,
+            ),
             zeros: Aligned::filled(p.width, R::ZERO),
             z_stride,
         }
@@ -175,7 +188,33 @@ fn advance<R: Real, const FMA: bool>(
     let drift = &mut ws.drift[..rows * width];
     let scratch = &mut ws.scratch[..rows * width];
 
-    rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
+    match (&p.c_in_t, input_step, &job.input) {
+        (Some(c_in_t), Some(k), Input::Shared(u)) => {
+            let inner_bias = &mut ws.inner_bias;
+            rows_times::<R, FMA>(
+                1,
+                m,
+                &u[k * m..],
+                m,
+                c_in_t,
+                width,
+                Some(&p.bias),
+                inner_bias,
+            );
+            rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(inner_bias), drift);
+        }
+        (Some(c_in_t), Some(k), Input::PerPath(u)) => {
+            rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
+            let stride = s.n_steps * m;
+            let x = &u[job.first * stride + k * m..];
+            let inner = &mut ws.inner[..rows * width];
+            rows_times::<R, FMA>(rows, m, x, stride, c_in_t, width, None, inner);
+            for (d, &v) in drift.iter_mut().zip(inner.iter()) {
+                *d = *d + v;
+            }
+        }
+        _ => rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift),
+    }
     p.activation.apply_slice::<R, FMA>(drift);
     // The normals after the activation, not before the product: written last, they are
     // still in L1 when the update reads them (the product streams all of `Wᵀ` through it).

@@ -84,6 +84,8 @@ pub(crate) struct Prepared<R> {
     pub activation: Activation,
     /// `Cᵀ`, `(m, width)`.
     pub c_t: Aligned<R>,
+    /// `C_inᵀ`, `(m, width)`: the input inside the activation, when the model has one.
+    pub c_in_t: Option<Aligned<R>>,
     pub leak: LeakP<R>,
     pub noise: NoiseP<R>,
     pub readout: ReadoutP<R>,
@@ -156,6 +158,10 @@ impl<R: Real> Prepared<R> {
             bias: padded_vec(model.b.iter().copied(), width, 0.0),
             activation: model.activation,
             c_t: transposed(model.c.view(), width, 1.0),
+            c_in_t: model
+                .c_in
+                .as_ref()
+                .map(|c_in| transposed(c_in.view(), width, 1.0)),
             leak,
             noise,
             readout,

@@ -236,3 +236,76 @@ fn slope_record_needs_every_step_in_one_block() {
         assert!(err.to_string().contains(arg), "{err}");
     }
 }
+
+/// `C_in` `(n, m)` for the input-inside tests.
+fn input_inside(n: usize, m: usize) -> Array2<f64> {
+    Array2::from_shape_fn((n, m), |(i, j)| ((3 * i + j) % 7) as f64 / 7.0 - 0.5)
+}
+
+#[test]
+fn input_inside_with_unit_leak_is_the_leaky_echo_state_network() {
+    let (n, m, steps, leak) = (11, 2, 40, 0.3);
+    let mut model = network(
+        n,
+        m,
+        Noise::Additive(Array1::zeros(n)),
+        Gamma::Scalar(1.0),
+        Activation::Tanh,
+    );
+    model.c = Array2::zeros((n, m));
+    model.readout = Readout {
+        matrix: None,
+        bias: Array1::zeros(n),
+        activation: Activation::Identity,
+    };
+    let model = model.with_input_inside(input_inside(n, m)).unwrap();
+    let w_in = model.c_in.clone().unwrap();
+    let u: Vec<f64> = (0..steps * m).map(|i| (i as f64 * 0.7).cos()).collect();
+    let mut s = Settings::new(leak, steps, 2);
+    s.record = Record::State;
+    let shared = run(&model, Input::Shared(&u), &s);
+    let per_path: Vec<f64> = u.iter().chain(&u).copied().collect();
+    let separate = run(&model, Input::PerPath(&per_path), &s);
+    let mut h = Array1::<f64>::zeros(n);
+    for k in 0..steps {
+        let uk = Array1::from_vec(u[k * m..(k + 1) * m].to_vec());
+        let pre = model.w.dot(&h) + &model.b + w_in.dot(&uk);
+        h = &h * (1.0 - leak) + pre.mapv(f64::tanh) * leak;
+        for path in 0..2 {
+            for (out, what) in [(&shared, "shared"), (&separate, "per-path")] {
+                let got = out[(path * (steps + 1) + k + 1) * n..][..n].to_vec();
+                // Same formula; the tanh polynomial, the order of the sums and the decay
+                // `1 − dt` rounded once differ: a few ulps of values below 1 per step.
+                let err = max_abs_diff(&got, h.as_slice().unwrap());
+                assert!(err < 1e-14, "{what} path {path} step {k}: {err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn input_inside_is_refused_with_the_wrong_shape_or_non_finite_values() {
+    let model = network(
+        4,
+        2,
+        Noise::Additive(Array1::zeros(4)),
+        Gamma::Scalar(1.0),
+        Activation::Tanh,
+    );
+    let e = model
+        .clone()
+        .with_input_inside(Array2::zeros((4, 3)))
+        .unwrap_err();
+    assert!(e.to_string().contains("C_in"), "{e}");
+    let mut bad = Array2::zeros((4, 2));
+    bad[[1, 1]] = f64::NAN;
+    let e = model.with_input_inside(bad).unwrap_err();
+    assert!(e.to_string().contains("C_in"), "{e}");
+}
+
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
