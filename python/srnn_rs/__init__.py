@@ -7,8 +7,8 @@ kernel machines, on NumPy arrays.
 from __future__ import annotations
 
 from ._core import __version__, cpu_features
-from ._memory import get_memory_limit, set_memory_limit
-from .errors import DivergenceError, MemoryLimitError
+from ._memory import get_memory_limit, get_work_limit, set_memory_limit, set_work_limit
+from .errors import DivergenceError, MemoryLimitError, WorkLimitError
 from .model import SRNN
 from .networks import default_network
 from .noise import standard_normals
@@ -46,9 +46,12 @@ __all__ = [
     "volterra_predict",
     "DivergenceError",
     "MemoryLimitError",
+    "WorkLimitError",
     "cpu_features",
     "get_memory_limit",
     "set_memory_limit",
+    "get_work_limit",
+    "set_work_limit",
     "__version__",
     *_signature_names,
 ]

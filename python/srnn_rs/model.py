@@ -296,7 +296,7 @@ class SRNN:
         dt = as_positive_float("dt", dt)
         n_paths = as_int("n_paths", n_paths, minimum=1)
         seed = as_seed(seed)
-        stride = as_int("stride", stride, minimum=1)
+        stride = as_int("stride", stride, minimum=1, maximum=2**63 - 1)
         first_path = as_int("first_path", first_path, minimum=0, maximum=2**64 - 1 - n_paths)
         record = as_choice("record", record, RECORDS)
         try:
@@ -305,7 +305,7 @@ class SRNN:
             raise TypeError(f"dtype: expected 'float64' or 'float32', got {dtype!r}") from None
         if np_dtype not in (np.float64, np.float32):
             raise TypeError(f"dtype: expected 'float64' or 'float32', got {np_dtype}")
-        block = _core.DEFAULT_BLOCK_SIZE if block_size is None else as_int("block_size", block_size, minimum=1)
+        block = _core.DEFAULT_BLOCK_SIZE if block_size is None else as_int("block_size", block_size, minimum=1, maximum=2**63 - 1)
 
         u_arr = None
         if u is not None:

@@ -117,6 +117,17 @@ def _model(model: Any) -> SRNN:
     return model
 
 
+def _check_exact_applies(model: SRNN) -> None:
+    """The closed forms integrate ``e^{−Aτ}``: without every eigenvalue of ``A`` in the right
+    half-plane there is no stationary law, and the numbers they would give mean nothing."""
+    eig = np.linalg.eigvals(model.linear_part())
+    if not eig.real.min() > 0:
+        raise ValueError(
+            "model: method='exact' needs A = Γ − W positive stable (every eigenvalue with a positive "
+            f"real part); its eigenvalues have real parts down to {eig.real.min():.3g}"
+        )
+
+
 def _burn_in_steps(model: SRNN, dt: float, burn_in: Optional[float]) -> int:
     """The burn-in of ``SRNN.simulate(h0="stationary")``, so paths match it bit for bit."""
     if burn_in is None:
@@ -140,7 +151,7 @@ def _common(model: SRNN, dt: Any, n_paths: Any, seed: Any, first_path: Any, bloc
     n_paths = as_int("n_paths", n_paths, minimum=2)
     seed = as_seed(seed)
     first_path = as_int("first_path", first_path, minimum=0, maximum=2**64 - 1 - n_paths)
-    block = _DEFAULT_BLOCK if block_size is None else as_int("block_size", block_size, minimum=1)
+    block = _DEFAULT_BLOCK if block_size is None else as_int("block_size", block_size, minimum=1, maximum=2**63 - 1)
     return dt, n_paths, seed, first_path, block
 
 
@@ -270,7 +281,7 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     if eps is not None and method != "fd":
         raise ValueError(f"eps: only the 'fd' method uses a kick size, got method={method!r}")
     eps_v = (1e-5 if order == 1 else 1e-3) if eps is None else as_positive_float("eps", eps)
-    n_origins = as_int("n_origins", n_origins, minimum=1)
+    n_origins = as_int("n_origins", n_origins, minimum=1, maximum=2**32 - 1)
     p, m = model.p, model.m
     if m == 0:
         raise ValueError("model: the network has no input channels (C has 0 columns), so it has no response kernel")
@@ -285,6 +296,7 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
         check_memory(f"{method} path buffers", 8 * block * (run + 1) * model.n * _threads())
 
     if method == "exact":
+        _check_exact_applies(model)
         lags = dt * np.arange(n_lags, dtype=float)
         k1 = np.asarray(_core.exact_kernel(model._native, lags.tolist()))
         values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
@@ -353,6 +365,11 @@ def stationary_stats(
     if method == "exact":
         if model.get_params()["sigma_mult"] is not None:
             raise ValueError("method: the exact stationary covariance needs additive noise (sigma_mult is set)")
+        # Checked though unused, so that a call valid with method="exact" stays valid without it.
+        _common(model, dt, n_paths, seed, first_path, block_size)
+        as_positive_float("window", window, allow_zero=True)
+        as_int("stride", stride, minimum=1, maximum=2**63 - 1)
+        _check_exact_applies(model)
         ex = _core.exact_stationary(model._native)
         zero = {k: np.zeros_like(v) for k, v in ex.items()}
         return StationaryStats(
@@ -369,7 +386,7 @@ def _stats_plan(model: SRNN, *, dt: Any, n_paths: Any, window: Any, stride: Any,
                 first_path: Any, block_size: Any) -> _Plan:
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
-    stride = as_int("stride", stride, minimum=1)
+    stride = as_int("stride", stride, minimum=1, maximum=2**63 - 1)
     check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
     job = _core.EnsembleJob(
@@ -437,7 +454,7 @@ def _correlation_plan(model: SRNN, *, dt: Any, max_lag: Any, g: Any, n_paths: An
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     g = as_choice("g", g, OBSERVABLES)
     n_lags = _n_lags(dt, max_lag)
-    n_origins = as_int("n_origins", n_origins, minimum=1)
+    n_origins = as_int("n_origins", n_origins, minimum=1, maximum=2**32 - 1)
     if origin_spacing is None:
         every = max(1, n_lags // 4)
     else:

@@ -8,6 +8,7 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
+from ._memory import check_memory
 from ._validate import as_float_array, as_int, as_positive_float, as_seed
 
 
@@ -29,6 +30,7 @@ def narma10(n_steps: int, *, seed: int = 0, washout: int = 0) -> Tuple[np.ndarra
     True
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("narma10 series", 8 * 16 * n_steps)
     washout = as_int("washout", washout, minimum=0)
     rng = np.random.default_rng(as_seed(seed))
     total = n_steps + washout
@@ -51,6 +53,8 @@ def random_inputs(
     n_steps = as_int("n_steps", n_steps, minimum=1)
     m = as_int("m", m, minimum=1)
     smoothness = as_int("smoothness", smoothness, minimum=1)
+    amplitude = as_positive_float("amplitude", amplitude, allow_zero=True)
+    check_memory("random_inputs", 8 * 3 * n_inputs * (n_steps + smoothness) * m)
     rng = rng or np.random.default_rng(as_seed(seed))
     white = rng.standard_normal((n_inputs, n_steps + smoothness - 1, m))
     kernel = np.ones(smoothness) / smoothness
@@ -115,6 +119,7 @@ def mackey_glass(
     ((500, 1), True)
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("mackey_glass series", 8 * 16 * n_steps)
     tau = _positive_real("tau", tau)
     beta = _positive_real("beta", beta)
     gamma = as_positive_float("gamma", gamma, allow_zero=True)
@@ -127,6 +132,7 @@ def mackey_glass(
     if h > tau:
         raise ValueError(f"substeps: the RK4 step dt/substeps = {h} must not exceed tau = {tau}; raise substeps")
     total = (n_steps + washout) * substeps
+    check_memory("mackey_glass history", 8 * 4 * total)
     # History on the grid t_i = (i − lag) h, the last `lag` points before t = 0 constant.
     lag = int(np.ceil(tau / h)) + 1
     x = np.empty(total + lag + 1)
@@ -210,6 +216,7 @@ def lorenz(
     ((1000, 3), True)
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("lorenz series", 8 * 16 * n_steps)
     sigma = _positive_real("sigma", sigma)
     rho = _positive_real("rho", rho)
     beta = _positive_real("beta", beta)
@@ -267,6 +274,7 @@ def mso(n_steps: int, n_sines: int = 8, *, frequencies: Any = None, t0: int = 0)
     True
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("mso series", 8 * 16 * n_steps)
     t0 = as_int("t0", t0)
     if frequencies is None:
         n_sines = as_int("n_sines", n_sines, minimum=1, maximum=len(MSO_FREQUENCIES))
@@ -303,6 +311,7 @@ def to_forecasting(
     if forecast >= T:
         raise ValueError(f"forecast: must be below the series length {T} along axis {axis}, got {forecast}")
     n = T - forecast
+    check_memory("to_forecasting outputs", 2 * arr.nbytes)
     X = np.take(arr, np.arange(n), axis=axis)
     y = np.take(arr, np.arange(forecast, T), axis=axis)
     if test_size is None:

@@ -24,6 +24,8 @@ def _kernel_array(name: str, k: Any, order: int, dt: Optional[float]) -> tuple[n
                              "input grid; estimate with bin_width=1")
         return np.asarray(k.values, dtype=float), k.dt, k.mean
     arr = as_float_array(name, k, ndim=3 if order == 1 else 5)
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected a kernel with at least one lag, output and input channel, got shape {arr.shape}")
     return arr, None, None
 
 

@@ -219,8 +219,20 @@ fn standard_normals<'py>(
     } else {
         Stream::Main
     };
-    let mut out = vec![0.0; n_paths * n_steps * n_components];
-    run_interruptible(py, None, |_| {
+    let len = n_paths
+        .checked_mul(n_steps)
+        .and_then(|n| n.checked_mul(n_components))
+        .ok_or(CoreError(srnn_core::Error::invalid(
+            "n_paths",
+            "n_paths * n_steps * n_components does not fit in memory",
+        )))?;
+    srnn_core::memory::check_memory(
+        "standard_normals output",
+        srnn_core::memory::f64_bytes(&[len as u128]),
+    )
+    .map_err(CoreError)?;
+    let mut out = vec![0.0; len];
+    run_interruptible(py, None, |progress| {
         srnn_core::rng::standard_normals(
             seed,
             stream,
@@ -229,6 +241,7 @@ fn standard_normals<'py>(
             n_steps,
             n_components,
             &mut out,
+            progress,
         )
     })?;
     Ok(

@@ -348,6 +348,12 @@ fn lane_groups(n: usize, key: impl Fn(usize) -> (usize, usize)) -> Vec<(usize, u
     out
 }
 
+/// Cells along one side of the refined PDE grid of a path with `len / d` points.
+fn grid_side(path: &[f64], d: usize, dyadic_order: u32) -> u128 {
+    let segments = (path.len() / d.max(1)).saturating_sub(1) as u128;
+    segments << dyadic_order.min(64)
+}
+
 /// `k(xs[i], ys[j])` for all pairs, `(n_x, n_y)` row-major; with `ys = None` the Gram matrix
 /// of `xs` with itself, computed on one triangle and mirrored so it is exactly symmetric.
 pub fn pde_gram(
@@ -371,6 +377,12 @@ pub fn pde_gram(
     let sym = ys.is_none();
     let ys = ys.unwrap_or(xs);
     let (nx, ny) = (xs.len(), ys.len());
+    let cells_x: u128 = xs.iter().map(|x| grid_side(x, d, dyadic_order)).sum();
+    let cells_y: u128 = ys.iter().map(|y| grid_side(y, d, dyadic_order)).sum();
+    crate::work::check_work(
+        "the signature-kernel PDE grids",
+        cells_x.saturating_mul(cells_y),
+    )?;
     let mut out = vec![0.0; nx * ny];
     // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
     // lengths, so the lanes stay full whatever the shape of the triangle.
@@ -430,6 +442,12 @@ pub fn pde_pairwise(
             format!("expected at most 20, got {dyadic_order}"),
         ));
     }
+    let cells: u128 = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| grid_side(x, d, dyadic_order).saturating_mul(grid_side(y, d, dyadic_order)))
+        .fold(0, u128::saturating_add);
+    crate::work::check_work("the signature-kernel PDE grids", cells)?;
     let groups = lane_groups(xs.len(), |k| (xs[k].len(), ys[k].len()));
     let parts: Vec<PLane> = groups
         .par_iter()
