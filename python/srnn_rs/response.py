@@ -119,7 +119,9 @@ def _model(model: Any) -> SRNN:
 
 def _check_exact_applies(model: SRNN) -> None:
     """The closed forms integrate ``e^{−Aτ}``: without every eigenvalue of ``A`` in the right
-    half-plane there is no stationary law, and the numbers they would give mean nothing."""
+    half-plane there is no stationary law, and the numbers they would give mean nothing. The
+    core refuses most such networks (its Lyapunov solve fails) but not those whose eigenvalue
+    pairs are close enough to ``±iω`` for the solve to succeed in rounding."""
     eig = np.linalg.eigvals(model.linear_part())
     if not eig.real.min() > 0:
         raise ValueError(
@@ -296,9 +298,9 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
         check_memory(f"{method} path buffers", 8 * block * (run + 1) * model.n * _threads())
 
     if method == "exact":
-        _check_exact_applies(model)
         lags = dt * np.arange(n_lags, dtype=float)
         k1 = np.asarray(_core.exact_kernel(model._native, lags.tolist()))
+        _check_exact_applies(model)
         values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
         mean = None
         if model.get_params()["sigma_mult"] is None:
@@ -369,8 +371,8 @@ def stationary_stats(
         _common(model, dt, n_paths, seed, first_path, block_size)
         as_positive_float("window", window, allow_zero=True)
         as_int("stride", stride, minimum=1, maximum=2**63 - 1)
-        _check_exact_applies(model)
         ex = _core.exact_stationary(model._native)
+        _check_exact_applies(model)
         zero = {k: np.zeros_like(v) for k, v in ex.items()}
         return StationaryStats(
             mean_state=ex["mean_state"], mean_state_stderr=zero["mean_state"],
