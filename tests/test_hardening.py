@@ -327,3 +327,19 @@ def test_logsig_to_sig_of_an_empty_batch():
     assert srnn_rs.sig_to_logsig(np.zeros((0, 6)), 2, 2).shape == (0, 3)
     with pytest.raises(ValueError, match="^logsig: "):
         srnn_rs.logsig_to_sig(np.zeros(0), 2, 2)
+
+
+def test_task_generators_refuse_divergence_and_endless_loops():
+    with pytest.raises(ValueError, match="^dt: "):
+        srnn_rs.tasks.lorenz(20, dt=2.0)
+    with pytest.raises(WorkLimitError):
+        srnn_rs.tasks.lorenz(20, substeps=2**70)
+    with pytest.raises(WorkLimitError):
+        srnn_rs.tasks.mackey_glass(20, substeps=2**60)
+    with pytest.raises(ValueError, match="^beta: "):
+        srnn_rs.tasks.mackey_glass(20, beta=1e308)
+
+
+def test_sizes_past_the_native_range_name_the_argument():
+    with pytest.raises(ValueError, match="^d: "):
+        srnn_rs.logsiglength(2**70, 3)

@@ -35,7 +35,7 @@ def as_depth(depth: Any) -> int:
 
 
 def as_dim(d: Any) -> int:
-    return as_int("d", d, minimum=1)
+    return as_int("d", d, minimum=1, maximum=2**63 - 1)
 
 
 def as_jobs(n_jobs: Any) -> Optional[int]:
