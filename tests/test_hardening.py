@@ -266,7 +266,8 @@ def test_python_side_allocations_honour_the_memory_limit(call):
     [
         ({"dt": float("inf")}, "dt"),
         ({"burn_in": float("inf")}, "burn_in"),
-        ({"burn_in": 1e300}, "n_steps"),
+        ({"burn_in": 1e300}, "burn_in"),
+        ({"burn_in": 1e308, "dt": 1e-308}, "burn_in"),
         ({"stride": 2**70}, "stride"),
         ({"first_path": 2**70}, "first_path"),
     ],
@@ -280,9 +281,12 @@ def test_simulate_names_out_of_range_numbers(kwargs, name):
 def test_response_functions_name_out_of_range_numbers():
     net = srnn_rs.default_network()
     for kwargs, name in (({"stride": 2**70}, "stride"), ({"block_size": 2**70}, "block_size"),
-                         ({"burn_in": float("inf")}, "burn_in")):
+                         ({"burn_in": float("inf")}, "burn_in"), ({"burn_in": 1e308}, "burn_in"),
+                         ({"window": 1e308}, "window")):
         with pytest.raises(ValueError, match=f"^{name}: "):
             srnn_rs.stationary_stats(net, dt=0.01, n_paths=4, **kwargs)
+    with pytest.raises(ValueError, match="^burn_in: "):
+        srnn_rs.correlation_function(net, dt=0.05, max_lag=0.2, n_paths=4, burn_in=1e308)
 
 
 @pytest.mark.parametrize("model", ["abc", 3, np.eye(2)])

@@ -77,6 +77,15 @@ def as_positive_float(name: str, value: Any, *, allow_zero: bool = False) -> flo
     return v
 
 
+def as_steps(name: str, duration: Any, dt: float, *, allow_zero: bool = True) -> int:
+    """``round(duration / dt)`` for a time given in units of time, refused when the count of
+    steps is past what a simulation can run (instead of an ``OverflowError`` from ``int``)."""
+    steps = as_positive_float(name, duration, allow_zero=allow_zero) / dt
+    if not steps < 2**32:
+        raise ValueError(f"{name}: {duration!r} is {steps:.3g} steps of dt={dt}; at most {2**32 - 1} steps")
+    return int(round(steps))
+
+
 def as_int(name: str, value: Any, *, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")

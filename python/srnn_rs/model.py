@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
-from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed, check_shape
+from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed, as_steps, check_shape
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "identity")
 RECORDS = ("state", "readout", "final", "final_state")
@@ -334,7 +334,7 @@ class SRNN:
             h0_arr = h0_arr.astype(np_dtype, copy=False)
         burn_in_steps = 0
         if burn_in is not None:
-            burn_in_steps = int(round(as_positive_float("burn_in", burn_in, allow_zero=True) / dt))
+            burn_in_steps = as_steps("burn_in", burn_in, dt)
         if n_steps + burn_in_steps >= 2**32:
             raise ValueError(f"n_steps: at most {2**32 - 1} steps including burn-in, got {n_steps + burn_in_steps}")
 

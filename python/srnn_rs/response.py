@@ -31,7 +31,7 @@ import numpy as np
 from . import _core
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
-from ._validate import as_choice, as_int, as_positive_float, as_seed
+from ._validate import as_choice, as_int, as_positive_float, as_seed, as_steps
 from .model import SRNN
 
 __all__ = [
@@ -134,7 +134,7 @@ def _burn_in_steps(model: SRNN, dt: float, burn_in: Optional[float]) -> int:
     """The burn-in of ``SRNN.simulate(h0="stationary")``, so paths match it bit for bit."""
     if burn_in is None:
         burn_in = 10.0 / model.relaxation_rate()
-    steps = int(round(as_positive_float("burn_in", burn_in, allow_zero=True) / dt))
+    steps = as_steps("burn_in", burn_in, dt)
     if steps >= 2**32:
         raise ValueError(f"burn_in: at most {2**32 - 1} steps, got {steps}")
     return steps
@@ -387,7 +387,7 @@ def stationary_stats(
 def _stats_plan(model: SRNN, *, dt: Any, n_paths: Any, window: Any, stride: Any, seed: Any, burn_in: Any,
                 first_path: Any, block_size: Any) -> _Plan:
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
-    n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
+    n_steps = as_steps("window", window, dt)
     stride = as_int("stride", stride, minimum=1, maximum=2**63 - 1)
     check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
@@ -460,7 +460,7 @@ def _correlation_plan(model: SRNN, *, dt: Any, max_lag: Any, g: Any, n_paths: An
     if origin_spacing is None:
         every = max(1, n_lags // 4)
     else:
-        every = max(1, int(round(as_positive_float("origin_spacing", origin_spacing) / dt)))
+        every = max(1, as_steps("origin_spacing", origin_spacing, dt, allow_zero=False))
     run = n_lags - 1 + (n_origins - 1) * every
     check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p) * _threads())
     burn = _burn_in_steps(model, dt, burn_in)

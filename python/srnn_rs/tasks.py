@@ -139,6 +139,8 @@ def mackey_glass(
     total = (n_steps + washout) * substeps
     check_work("mackey_glass integration", _PYTHON_STEP_UNITS * total)
     # History on the grid t_i = (i − lag) h, the last `lag` points before t = 0 constant.
+    if not np.isfinite(tau / h):
+        raise ValueError(f"tau: the delay of {tau} is {tau / h} steps of dt/substeps = {h}; too many to store")
     lag = int(np.ceil(tau / h)) + 1
     check_memory("mackey_glass history", 8 * 2 * (total + lag + 1))
     x = np.empty(total + lag + 1)
