@@ -347,3 +347,17 @@ def test_task_generators_refuse_divergence_and_endless_loops():
 def test_sizes_past_the_native_range_name_the_argument():
     with pytest.raises(ValueError, match="^d: "):
         srnn_rs.logsiglength(2**70, 3)
+
+
+def test_one_large_pde_grid_honours_ctrl_c_promptly():
+    x = np.cumsum(np.random.default_rng(0).standard_normal((400, 2)), axis=0) * 0.01
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # One pair: a single grid of 400² · 4⁸ cells, several seconds of work.
+            srnn_rs.sig_kernel(x, x[::-1], dyadic_order=8)
+        assert time.monotonic() - start < 2.0
+    finally:
+        timer.cancel()
