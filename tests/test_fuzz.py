@@ -13,7 +13,7 @@ the test run. For every call the worker checks:
 * no non-finite number in a result;
 * array inputs left unmodified.
 
-``SRNN_FUZZ_CASES`` sets the number of calls (default 600, about half a minute); a larger
+``SRNN_FUZZ_CASES`` sets the number of calls (default 2000, about half a minute); a larger
 local run is ``SRNN_FUZZ_CASES=20000 pytest tests/test_fuzz.py -s``, which prints the
 outcome counts.
 """
@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-CASES = int(os.environ.get("SRNN_FUZZ_CASES", "600"))
+CASES = int(os.environ.get("SRNN_FUZZ_CASES", "2000"))
 BATCH = 25
 CASE_SECONDS = 20.0  # a call past this is a hang: every call here is tiny or refused
 

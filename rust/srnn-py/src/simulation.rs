@@ -193,6 +193,10 @@ fn simulate_typed<'py, R: Real + Element>(
         _ => return Err(PyValueError::new_err("h0: expected (n,) or (n_paths, n)")),
     };
     let shape = settings.output_shape(model);
+    let sizes = shape.map(|s| s as u128);
+    let bytes = srnn_core::work::product(&sizes).saturating_mul(std::mem::size_of::<R>() as u128);
+    srnn_core::memory::check_memory("simulate output", bytes).map_err(CoreError)?;
+    // Within the memory limit, so the product fits in usize.
     let mut out = vec![R::default(); shape.iter().product()];
     run_interruptible(py, progress, |p| {
         simulation::simulate(model, input, start, settings, &mut out, p)
