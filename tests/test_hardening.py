@@ -361,3 +361,18 @@ def test_one_large_pde_grid_honours_ctrl_c_promptly():
         assert time.monotonic() - start < 2.0
     finally:
         timer.cancel()
+
+
+def test_signature_kernels_and_volterra_series_that_overflow_name_the_input():
+    x = np.array([[0.0, 0.0], [1e200, 1e200]])
+    with pytest.raises(ValueError, match="^x and y: .*overflows"):
+        srnn_rs.sig_kernel(x, x, depth=3)
+    with pytest.raises(ValueError, match="^X: .*overflows"):
+        srnn_rs.sig_kernel_gram(x[None], depth=3)
+    with pytest.raises(ValueError, match="^u: .*overflows"):
+        srnn_rs.volterra_predict(np.full((3, 1, 1), 1e300), np.full((5, 1), 1e300), 1.0)
+
+
+def test_a_kernel_ridge_whose_kernel_overflows_names_u():
+    with pytest.raises(ValueError, match="^U: .*overflows"):
+        srnn_rs.SignatureKernelRidge(depth=3).fit(np.full((3, 4, 1), 1e150), np.arange(3.0))

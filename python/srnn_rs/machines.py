@@ -487,8 +487,15 @@ class SignatureKernelRidge(_Estimator):
     def _gram(self, A: np.ndarray, B: Optional[np.ndarray]) -> np.ndarray:
         from .signatures import sig_kernel_gram
 
-        return sig_kernel_gram(A, B, depth=self.depth, dyadic_order=self.dyadic_order,
-                               static_kernel=self.static_kernel, sigma=self.sigma)
+        try:
+            return sig_kernel_gram(A, B, depth=self.depth, dyadic_order=self.dyadic_order,
+                                   static_kernel=self.static_kernel, sigma=self.sigma)
+        except ValueError as exc:
+            # The lifted paths are ours; the user passed U.
+            for ours in ("X and Y: ", "X: "):
+                if str(exc).startswith(ours) and "overflows" in str(exc):
+                    raise ValueError("U: " + str(exc)[len(ours):] + " (or lower scale)") from None
+            raise
 
     def fit(self, U: Any, y: Any) -> "SignatureKernelRidge":
         """Solve the kernel ridge system on the training sequences ``U`` and targets ``y``."""

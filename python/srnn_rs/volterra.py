@@ -9,7 +9,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ._memory import check_memory
-from ._validate import as_float_array, as_positive_float
+from ._validate import as_float_array, as_positive_float, check_finite_result
 from .response import ResponseKernels
 
 __all__ = ["volterra_predict"]
@@ -110,4 +110,5 @@ def volterra_predict(
         for N in range(1, T + 1):
             win = padded[:, L2 + N - 1 - np.arange(L2), :]
             y[:, N, :] += 0.5 * dt * dt * np.einsum("bik,ijokl,bjl->bo", win, K2, win, optimize=True)
+    check_finite_result("u", y, "the Volterra series")
     return y if batched else y[0]
