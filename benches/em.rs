@@ -64,6 +64,7 @@ fn normals(c: &mut Criterion) {
                         steps,
                         comps,
                         &mut out,
+                        &srnn_core::progress::Progress::new(),
                     )
                     .unwrap()
                 })

@@ -4,6 +4,7 @@ count gets one reused pool."""
 
 import dataclasses
 import os
+import time
 
 import numpy as np
 import pytest
@@ -126,6 +127,11 @@ def _pool_threads(n):
 def test_a_thread_count_reuses_one_pool():
     x = np.random.default_rng(0).normal(size=(40, 30, 3))
     first = srnn_rs.signature(x, 4, n_jobs=3)
+    # A pool thread names itself when it first runs, which on a loaded machine can come after
+    # the call returns: until then it shows the name of the thread that spawned it.
+    deadline = time.monotonic() + 5.0
+    while len(_pool_threads(3)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     threads = _pool_threads(3)
     assert len(threads) == 3
     for _ in range(10):

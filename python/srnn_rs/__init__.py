@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ._core import __version__, cpu_features
 from ._config import config_info, show_config
-from ._memory import get_memory_limit, set_memory_limit
-from .errors import DivergenceError, MemoryLimitError
+from ._memory import get_memory_limit, get_work_limit, set_memory_limit, set_work_limit
+from .errors import DivergenceError, MemoryLimitError, WorkLimitError
 from .model import SRNN
 from .networks import default_network, reservoir
 from .noise import standard_normals
@@ -53,11 +53,14 @@ __all__ = [
     "robustness",
     "DivergenceError",
     "MemoryLimitError",
+    "WorkLimitError",
     "cpu_features",
     "config_info",
     "show_config",
     "get_memory_limit",
     "set_memory_limit",
+    "get_work_limit",
+    "set_work_limit",
     "__version__",
     *_signature_names,
 ]

@@ -26,6 +26,9 @@ __all__ = [
     "set_memory_limit",
     "get_memory_limit",
     "check_memory",
+    "set_work_limit",
+    "get_work_limit",
+    "check_work",
     "NativeModel",
     "standard_normals",
     "EnsembleJob",
@@ -79,6 +82,13 @@ def set_memory_limit(n_bytes: int) -> None:
 def get_memory_limit() -> int: ...
 def check_memory(what: str, n_bytes: int) -> None:
     """Raises ``srnn_rs.MemoryLimitError`` when ``what`` would need more than ``n_bytes``."""
+
+def set_work_limit(n_units: int) -> None:
+    """Sets the most units of work a call may start; a limit beyond ``2**64 - 1`` means no limit."""
+
+def get_work_limit() -> int: ...
+def check_work(what: str, n_units: int) -> None:
+    """Raises ``srnn_rs.WorkLimitError`` when ``what`` would take more than the work limit."""
 
 # simulation.rs
 

@@ -33,6 +33,11 @@ def as_float_array(
         if arr.ndim not in allowed:
             want = " or ".join(str(d) for d in allowed)
             raise ValueError(f"{name}: expected {want} dimensions, got shape {arr.shape}")
+    if arr.dtype != dtype or not arr.flags.c_contiguous:
+        # A broadcast or strided view can stand for far more memory than it holds.
+        from ._memory import check_memory
+
+        check_memory(f"{name} (as a contiguous array)", arr.size * np.dtype(dtype).itemsize)
     arr = np.asarray(arr, dtype=dtype, order="C")
     if not arr.flags.aligned:
         # Buffers deserialised by Dask (or np.frombuffer at an odd offset) can be misaligned,
@@ -41,6 +46,17 @@ def as_float_array(
     if not allow_nonfinite and arr.size and not np.isfinite(arr).all():
         raise ValueError(f"{name}: contains NaN or infinite values")
     return arr
+
+
+def check_finite_result(name: str, out: np.ndarray, what: str) -> np.ndarray:
+    """``out`` unchanged, or a ``ValueError`` naming the input ``name`` whose finite values
+    overflowed float64 in ``what``: a silent inf or NaN would poison everything downstream."""
+    if out.size and not np.isfinite(out).all():
+        raise ValueError(
+            f"{name}: {what} overflows float64 (inf or NaN) for these finite values; rescale {name} "
+            "or lower the depth"
+        )
+    return out
 
 
 def check_shape(name: str, arr: np.ndarray, expected: tuple[Optional[int], ...]) -> None:
@@ -59,6 +75,15 @@ def as_positive_float(name: str, value: Any, *, allow_zero: bool = False) -> flo
         bound = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name}: expected a finite {bound} number, got {value!r}")
     return v
+
+
+def as_steps(name: str, duration: Any, dt: float, *, allow_zero: bool = True) -> int:
+    """``round(duration / dt)`` for a time given in units of time, refused when the count of
+    steps is past what a simulation can run (instead of an ``OverflowError`` from ``int``)."""
+    steps = as_positive_float(name, duration, allow_zero=allow_zero) / dt
+    if not steps < 2**32:
+        raise ValueError(f"{name}: {duration!r} is {steps:.3g} steps of dt={dt}; at most {2**32 - 1} steps")
+    return int(round(steps))
 
 
 def as_int(name: str, value: Any, *, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:

@@ -9,3 +9,7 @@ class DivergenceError(FloatingPointError):
 
 class MemoryLimitError(ValueError, MemoryError):
     """A result would exceed the memory limit set by :func:`srnn_rs.set_memory_limit`."""
+
+
+class WorkLimitError(ValueError):
+    """A computation would take more work than the limit set by :func:`srnn_rs.set_work_limit`."""

@@ -11,7 +11,8 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from ._validate import as_choice, as_float_array, as_int, as_positive_float
+from ._memory import check_memory
+from ._validate import as_choice, as_float_array, as_int, as_positive_float, check_finite_result
 
 BASES = ("monomial", "exponential")
 
@@ -21,6 +22,10 @@ def _rates(rates: Any, model: Any, n_basis: Optional[int]) -> np.ndarray:
         as_choice("rates", rates, ("model",))
         if model is None:
             raise ValueError("rates: 'model' needs the model= argument (an SRNN)")
+        from .model import SRNN
+
+        if not isinstance(model, SRNN):
+            raise TypeError(f"model: expected an srnn_rs.SRNN, got {type(model).__name__}")
         lam = np.sort(np.linalg.eigvals(model.linear_part()).real)
         return lam if n_basis is None else lam[:n_basis]
     if rates is None:
@@ -41,17 +46,27 @@ def basis_weights(
     dt = as_positive_float("dt", dt)
     basis = as_choice("basis", basis, BASES)
     T = n_steps * dt
+    if not np.isfinite(T):
+        raise ValueError(f"dt: n_steps·dt = {n_steps}·{dt} overflows float64")
     t = dt * np.arange(n_steps + 1)
     if basis == "monomial":
         M = as_int("n_basis", n_basis if n_basis is not None else 2, minimum=1)
+        check_memory("basis weights", 8 * (n_steps + 1) * M * 2)
         l = np.arange(1, M + 1)
         # ∫ (s/T)^{l−1} ds = T/l · (s/T)^l
         prim = (T / l) * (t[:, None] / T) ** l
     else:
         lam = _rates(rates, model, n_basis)
+        check_memory("basis weights", 8 * (n_steps + 1) * lam.size * 3)
         # ∫ e^{−λ(T−s)} ds = e^{−λ(T−s)}/λ, and = s for λ = 0; expm1 keeps small λ accurate.
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             prim = np.where(lam == 0, t[:, None], np.exp(-lam * T) * np.expm1(lam * t[:, None]) / np.where(lam == 0, 1, lam))
+            # For large λT the product above is 0·inf; the difference of two exponentials in
+            # [0, 1] gives the same integral without overflow.
+            stable = (np.exp(-lam * (T - t[:, None])) - np.exp(-lam * T)) / np.where(lam == 0, 1, lam)
+            prim = np.where(np.isfinite(prim), prim, stable)
+        if not np.isfinite(prim).all():
+            raise ValueError(f"rates: exp(−λ·T) overflows float64 for T = {T:g} and rates down to {lam.min():g}")
     return np.diff(prim, axis=0)
 
 
@@ -71,9 +86,14 @@ def lifted_path(
     """
     u = as_float_array("u", u, ndim=(2, 3))
     w = basis_weights(u.shape[-2], dt, basis=basis, n_basis=n_basis, rates=rates, model=model)
-    increments = (w[:, :, None] * u[..., :, None, :]).reshape(*u.shape[:-1], -1)
-    X = np.zeros((*u.shape[:-2], u.shape[-2] + 1, increments.shape[-1]))
-    np.cumsum(increments, axis=-2, out=X[..., 1:, :])
+    batch = u.shape[0] if u.ndim == 3 else 1
+    # The increments and the lifted path: two arrays of (batch, T + 1, M·m) floats.
+    check_memory("lifted path", 2 * 8 * batch * (u.shape[-2] + 1) * w.shape[1] * u.shape[-1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        increments = (w[:, :, None] * u[..., :, None, :]).reshape(*u.shape[:-1], -1)
+        X = np.zeros((*u.shape[:-2], u.shape[-2] + 1, increments.shape[-1]))
+        np.cumsum(increments, axis=-2, out=X[..., 1:, :])
+    check_finite_result("u", X, "the lifted path")
     return X
 
 
@@ -101,4 +121,10 @@ def response_feature(
 
     depth = as_int("depth", depth, minimum=1)
     X = lifted_path(u, dt, basis=basis, n_basis=n_basis, rates=rates, model=model)
-    return signature(X, depth, stream=bool(stream))
+    try:
+        return signature(X, depth, stream=bool(stream))
+    except ValueError as exc:
+        # The lifted path is ours; the user passed u.
+        if str(exc).startswith("path: "):
+            raise ValueError("u: " + str(exc)[len("path: "):].replace("rescale path", "rescale u")) from None
+        raise

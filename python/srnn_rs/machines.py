@@ -261,7 +261,14 @@ class _LeastSquares:
             penalty[-1] = 0.0
         M = np.concatenate([R, np.diag(penalty)], axis=0)
         rhs = np.concatenate([c, np.zeros((F, c.shape[1]))], axis=0)
-        w = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        if not (np.isfinite(M).all() and np.isfinite(rhs).all()):
+            raise ValueError("U: the features of these sequences are not finite (inf or NaN), so no "
+                             "readout fits them; rescale U or y")
+        try:
+            w = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(f"alpha: the ridge least-squares problem has no stable solution ({exc}); "
+                             "use a larger alpha") from None
         if self.fit_intercept:
             return w[:-1], w[-1]
         return w, np.zeros(c.shape[1])
@@ -480,8 +487,15 @@ class SignatureKernelRidge(_Estimator):
     def _gram(self, A: np.ndarray, B: Optional[np.ndarray]) -> np.ndarray:
         from .signatures import sig_kernel_gram
 
-        return sig_kernel_gram(A, B, depth=self.depth, dyadic_order=self.dyadic_order,
-                               static_kernel=self.static_kernel, sigma=self.sigma)
+        try:
+            return sig_kernel_gram(A, B, depth=self.depth, dyadic_order=self.dyadic_order,
+                                   static_kernel=self.static_kernel, sigma=self.sigma)
+        except ValueError as exc:
+            # The lifted paths are ours; the user passed U.
+            for ours in ("X and Y: ", "X: "):
+                if str(exc).startswith(ours) and "overflows" in str(exc):
+                    raise ValueError("U: " + str(exc)[len(ours):] + " (or lower scale)") from None
+            raise
 
     def fit(self, U: Any, y: Any) -> "SignatureKernelRidge":
         """Solve the kernel ridge system on the training sequences ``U`` and targets ``y``."""
@@ -492,7 +506,13 @@ class SignatureKernelRidge(_Estimator):
         K = self._gram(X, None)
         self._flat = flat
         self.y_mean_ = Y.mean(axis=0)
-        self.dual_coef_ = np.linalg.solve(K + alpha * np.eye(len(K)), Y - self.y_mean_)
+        if not np.isfinite(K).all():
+            raise ValueError("U: the kernel matrix of these sequences is not finite; lower scale or rescale U")
+        try:
+            self.dual_coef_ = np.linalg.solve(K + alpha * np.eye(len(K)), Y - self.y_mean_)
+        except np.linalg.LinAlgError:
+            raise ValueError("alpha: the kernel matrix K + alpha·I is singular (repeated sequences with "
+                             "alpha = 0?); use alpha > 0") from None
         self.X_fit_ = X
         self.n_features_in_ = U3.shape[2]
         return self
@@ -589,6 +609,10 @@ class ReadoutSRNN(_Estimator):
     def _prepare(self, U: Any, name: str = "U") -> Tuple[np.ndarray, bool]:
         if self.model is None:
             raise ValueError("model: ReadoutSRNN needs a fixed network (an srnn_rs.SRNN)")
+        from .model import SRNN
+
+        if not isinstance(self.model, SRNN):
+            raise TypeError(f"model: expected an srnn_rs.SRNN, got {type(self.model).__name__}")
         target = as_choice("target", self.target, ("sequence", "final"))
         U3, single = _sequences(U, two_d="sequence" if target == "sequence" else "channel", name=name)
         if U3.shape[2] != self.model.m:

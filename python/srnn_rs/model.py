@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
-from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed, check_shape
+from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed, as_steps, check_shape
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "identity")
 RECORDS = ("state", "readout", "final", "final_state")
@@ -306,7 +306,7 @@ class SRNN:
         dt = as_positive_float("dt", dt)
         n_paths = as_int("n_paths", n_paths, minimum=1)
         seed = as_seed(seed)
-        stride = as_int("stride", stride, minimum=1)
+        stride = as_int("stride", stride, minimum=1, maximum=2**63 - 1)
         first_path = as_int("first_path", first_path, minimum=0, maximum=2**64 - 1 - n_paths)
         record = as_choice("record", record, RECORDS)
         try:
@@ -315,7 +315,7 @@ class SRNN:
             raise TypeError(f"dtype: expected 'float64' or 'float32', got {dtype!r}") from None
         if np_dtype not in (np.float64, np.float32):
             raise TypeError(f"dtype: expected 'float64' or 'float32', got {np_dtype}")
-        block = _core.DEFAULT_BLOCK_SIZE if block_size is None else as_int("block_size", block_size, minimum=1)
+        block = _core.DEFAULT_BLOCK_SIZE if block_size is None else as_int("block_size", block_size, minimum=1, maximum=2**63 - 1)
 
         u_arr = None
         if u is not None:
@@ -344,7 +344,7 @@ class SRNN:
             h0_arr = h0_arr.astype(np_dtype, copy=False)
         burn_in_steps = 0
         if burn_in is not None:
-            burn_in_steps = int(round(as_positive_float("burn_in", burn_in, allow_zero=True) / dt))
+            burn_in_steps = as_steps("burn_in", burn_in, dt)
         if n_steps + burn_in_steps >= 2**32:
             raise ValueError(f"n_steps: at most {2**32 - 1} steps including burn-in, got {n_steps + burn_in_steps}")
 

@@ -31,7 +31,7 @@ import numpy as np
 from . import _core
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
-from ._validate import as_choice, as_int, as_positive_float, as_seed
+from ._validate import as_choice, as_int, as_positive_float, as_seed, as_steps
 from .model import SRNN
 
 __all__ = [
@@ -117,11 +117,24 @@ def _model(model: Any) -> SRNN:
     return model
 
 
+def _check_exact_applies(model: SRNN) -> None:
+    """The closed forms integrate ``e^{−Aτ}``: without every eigenvalue of ``A`` in the right
+    half-plane there is no stationary law, and the numbers they would give mean nothing. The
+    core refuses most such networks (its Lyapunov solve fails) but not those whose eigenvalue
+    pairs are close enough to ``±iω`` for the solve to succeed in rounding."""
+    eig = np.linalg.eigvals(model.linear_part())
+    if not eig.real.min() > 0:
+        raise ValueError(
+            "model: method='exact' needs A = Γ − W positive stable (every eigenvalue with a positive "
+            f"real part); its eigenvalues have real parts down to {eig.real.min():.3g}"
+        )
+
+
 def _burn_in_steps(model: SRNN, dt: float, burn_in: Optional[float]) -> int:
     """The burn-in of ``SRNN.simulate(h0="stationary")``, so paths match it bit for bit."""
     if burn_in is None:
         burn_in = 10.0 / model.relaxation_rate()
-    steps = int(round(as_positive_float("burn_in", burn_in, allow_zero=True) / dt))
+    steps = as_steps("burn_in", burn_in, dt)
     if steps >= 2**32:
         raise ValueError(f"burn_in: at most {2**32 - 1} steps, got {steps}")
     return steps
@@ -140,7 +153,7 @@ def _common(model: SRNN, dt: Any, n_paths: Any, seed: Any, first_path: Any, bloc
     n_paths = as_int("n_paths", n_paths, minimum=2)
     seed = as_seed(seed)
     first_path = as_int("first_path", first_path, minimum=0, maximum=2**64 - 1 - n_paths)
-    block = _DEFAULT_BLOCK if block_size is None else as_int("block_size", block_size, minimum=1)
+    block = _DEFAULT_BLOCK if block_size is None else as_int("block_size", block_size, minimum=1, maximum=2**63 - 1)
     return dt, n_paths, seed, first_path, block
 
 
@@ -273,7 +286,7 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     if eps is not None and method != "fd":
         raise ValueError(f"eps: only the 'fd' method uses a kick size, got method={method!r}")
     eps_v = (1e-5 if order == 1 else 1e-3) if eps is None else as_positive_float("eps", eps)
-    n_origins = as_int("n_origins", n_origins, minimum=1)
+    n_origins = as_int("n_origins", n_origins, minimum=1, maximum=2**32 - 1)
     p, m = model.p, model.m
     if m == 0:
         raise ValueError("model: the network has no input channels (C has 0 columns), so it has no response kernel")
@@ -293,6 +306,7 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     if method == "exact":
         lags = dt * np.arange(n_lags, dtype=float)
         k1 = np.asarray(_core.exact_kernel(model._native, lags.tolist()))
+        _check_exact_applies(model)
         values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
         mean = None
         if model.get_params()["sigma_mult"] is None:
@@ -359,7 +373,12 @@ def stationary_stats(
     if method == "exact":
         if model.get_params()["sigma_mult"] is not None:
             raise ValueError("method: the exact stationary covariance needs additive noise (sigma_mult is set)")
+        # Checked though unused, so that a call valid with method="exact" stays valid without it.
+        _common(model, dt, n_paths, seed, first_path, block_size)
+        as_positive_float("window", window, allow_zero=True)
+        as_int("stride", stride, minimum=1, maximum=2**63 - 1)
         ex = _core.exact_stationary(model._native)
+        _check_exact_applies(model)
         zero = {k: np.zeros_like(v) for k, v in ex.items()}
         return StationaryStats(
             mean_state=ex["mean_state"], mean_state_stderr=zero["mean_state"],
@@ -374,8 +393,8 @@ def stationary_stats(
 def _stats_plan(model: SRNN, *, dt: Any, n_paths: Any, window: Any, stride: Any, seed: Any, burn_in: Any,
                 first_path: Any, block_size: Any) -> _Plan:
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
-    n_steps = int(round(as_positive_float("window", window, allow_zero=True) / dt))
-    stride = as_int("stride", stride, minimum=1)
+    n_steps = as_steps("window", window, dt)
+    stride = as_int("stride", stride, minimum=1, maximum=2**63 - 1)
     check_memory("stationary-stats buffers", 8 * block * (n_steps + 1) * model.n * _threads())
     burn = _burn_in_steps(model, dt, burn_in)
     job = _core.EnsembleJob(
@@ -443,11 +462,11 @@ def _correlation_plan(model: SRNN, *, dt: Any, max_lag: Any, g: Any, n_paths: An
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     g = as_choice("g", g, OBSERVABLES)
     n_lags = _n_lags(dt, max_lag)
-    n_origins = as_int("n_origins", n_origins, minimum=1)
+    n_origins = as_int("n_origins", n_origins, minimum=1, maximum=2**32 - 1)
     if origin_spacing is None:
         every = max(1, n_lags // 4)
     else:
-        every = max(1, int(round(as_positive_float("origin_spacing", origin_spacing) / dt)))
+        every = max(1, as_steps("origin_spacing", origin_spacing, dt, allow_zero=False))
     run = n_lags - 1 + (n_origins - 1) * every
     check_memory("correlation buffers", 8 * block * (run + 1) * max(model.n, model.p) * _threads())
     burn = _burn_in_steps(model, dt, burn_in)

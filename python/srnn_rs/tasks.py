@@ -8,6 +8,10 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
+from ._memory import check_memory, check_work
+
+# A step of the pure-Python integrators below costs about a thousand native units of work.
+_PYTHON_STEP_UNITS = 1000
 from ._validate import as_float_array, as_int, as_positive_float, as_seed
 
 
@@ -29,9 +33,12 @@ def narma10(n_steps: int, *, seed: int = 0, washout: int = 0) -> Tuple[np.ndarra
     True
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("narma10 series", 8 * 16 * n_steps)
     washout = as_int("washout", washout, minimum=0)
     rng = np.random.default_rng(as_seed(seed))
     total = n_steps + washout
+    check_memory("narma10 series", 8 * 3 * total)
+    check_work("narma10 recursion", _PYTHON_STEP_UNITS * total)
     u = rng.uniform(0.0, 0.5, total)
     y = np.zeros(total + 1)
     for t in range(total):
@@ -51,6 +58,8 @@ def random_inputs(
     n_steps = as_int("n_steps", n_steps, minimum=1)
     m = as_int("m", m, minimum=1)
     smoothness = as_int("smoothness", smoothness, minimum=1)
+    amplitude = as_positive_float("amplitude", amplitude, allow_zero=True)
+    check_memory("random_inputs", 8 * 3 * n_inputs * (n_steps + smoothness) * m)
     rng = rng or np.random.default_rng(as_seed(seed))
     white = rng.standard_normal((n_inputs, n_steps + smoothness - 1, m))
     kernel = np.ones(smoothness) / smoothness
@@ -115,6 +124,7 @@ def mackey_glass(
     ((500, 1), True)
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("mackey_glass series", 8 * 16 * n_steps)
     tau = _positive_real("tau", tau)
     beta = _positive_real("beta", beta)
     gamma = as_positive_float("gamma", gamma, allow_zero=True)
@@ -127,8 +137,12 @@ def mackey_glass(
     if h > tau:
         raise ValueError(f"substeps: the RK4 step dt/substeps = {h} must not exceed tau = {tau}; raise substeps")
     total = (n_steps + washout) * substeps
+    check_work("mackey_glass integration", _PYTHON_STEP_UNITS * total)
     # History on the grid t_i = (i − lag) h, the last `lag` points before t = 0 constant.
+    if not np.isfinite(tau / h):
+        raise ValueError(f"tau: the delay of {tau} is {tau / h} steps of dt/substeps = {h}; too many to store")
     lag = int(np.ceil(tau / h)) + 1
+    check_memory("mackey_glass history", 8 * 2 * (total + lag + 1))
     x = np.empty(total + lag + 1)
     f = np.empty_like(x)
     x[: lag + 1] = x0
@@ -137,7 +151,8 @@ def mackey_glass(
     tau_h = tau / h
 
     def production(z: float) -> float:
-        return beta * z / (1.0 + z**power)
+        # NumPy powers overflow to inf (caught below) where Python floats would raise.
+        return beta * z / (1.0 + np.float64(z) ** power)
 
     def delayed(k: int, c: float) -> float:
         """x((k + c) h − τ), at or before step k, by cubic Hermite interpolation on the grid."""
@@ -153,17 +168,20 @@ def mackey_glass(
             return float(x[i])
         return _hermite(x[i], x[i + 1], f[i], f[i + 1], theta, h)
 
-    for k in range(total):
-        i = k + lag
-        xi = x[i]
-        f[i] = production(delayed(k, 0.0)) - gamma * xi
-        p_half = production(delayed(k, 0.5))
-        k1 = f[i]
-        k2 = p_half - gamma * (xi + 0.5 * h * k1)
-        k3 = p_half - gamma * (xi + 0.5 * h * k2)
-        k4 = production(delayed(k, 1.0)) - gamma * (xi + h * k3)
-        x[i + 1] = xi + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(total):
+            i = k + lag
+            xi = x[i]
+            f[i] = production(delayed(k, 0.0)) - gamma * xi
+            p_half = production(delayed(k, 0.5))
+            k1 = f[i]
+            k2 = p_half - gamma * (xi + 0.5 * h * k1)
+            k3 = p_half - gamma * (xi + 0.5 * h * k2)
+            k4 = production(delayed(k, 1.0)) - gamma * (xi + h * k3)
+            x[i + 1] = xi + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
     out = x[lag:][:: substeps][washout: washout + n_steps]
+    if not np.isfinite(out).all():
+        raise ValueError(f"beta: the series diverges (inf or NaN) with beta = {beta}, x0 = {x0}; lower them or dt")
     return out[:, None].copy()
 
 
@@ -210,6 +228,7 @@ def lorenz(
     ((1000, 3), True)
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("lorenz series", 8 * 16 * n_steps)
     sigma = _positive_real("sigma", sigma)
     rho = _positive_real("rho", rho)
     beta = _positive_real("beta", beta)
@@ -228,16 +247,21 @@ def lorenz(
         x, y, z = v
         return np.array([sigma * (y - x), x * (rho - z) - y, x * y - beta * z])
 
+    check_memory("lorenz series", 8 * 3 * (n_steps + washout))
+    check_work("lorenz integration", _PYTHON_STEP_UNITS * (n_steps + washout) * substeps)
     out = np.empty((n_steps + washout, 3))
     out[0] = state
-    for j in range(1, n_steps + washout):
-        for _ in range(substeps):
-            k1 = field(state)
-            k2 = field(state + 0.5 * h * k1)
-            k3 = field(state + 0.5 * h * k2)
-            k4 = field(state + h * k3)
-            state = state + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-        out[j] = state
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(1, n_steps + washout):
+            for _ in range(substeps):
+                k1 = field(state)
+                k2 = field(state + 0.5 * h * k1)
+                k3 = field(state + 0.5 * h * k2)
+                k4 = field(state + h * k3)
+                state = state + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            out[j] = state
+            if not np.isfinite(state).all():
+                raise ValueError(f"dt: the Runge–Kutta steps of {h:g} diverge (inf or NaN); lower dt or raise substeps")
     return out[washout:]
 
 
@@ -267,6 +291,7 @@ def mso(n_steps: int, n_sines: int = 8, *, frequencies: Any = None, t0: int = 0)
     True
     """
     n_steps = as_int("n_steps", n_steps, minimum=1)
+    check_memory("mso series", 8 * 16 * n_steps)
     t0 = as_int("t0", t0)
     if frequencies is None:
         n_sines = as_int("n_sines", n_sines, minimum=1, maximum=len(MSO_FREQUENCIES))
@@ -303,6 +328,7 @@ def to_forecasting(
     if forecast >= T:
         raise ValueError(f"forecast: must be below the series length {T} along axis {axis}, got {forecast}")
     n = T - forecast
+    check_memory("to_forecasting outputs", 2 * arr.nbytes)
     X = np.take(arr, np.arange(n), axis=axis)
     y = np.take(arr, np.arange(forecast, T), axis=axis)
     if test_size is None:

@@ -9,7 +9,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ._memory import check_memory
-from ._validate import as_float_array, as_positive_float
+from ._validate import as_float_array, as_positive_float, check_finite_result
 from .response import ResponseKernels
 
 __all__ = ["volterra_predict"]
@@ -24,6 +24,8 @@ def _kernel_array(name: str, k: Any, order: int, dt: Optional[float]) -> tuple[n
                              "input grid; estimate with bin_width=1")
         return np.asarray(k.values, dtype=float), k.dt, k.mean
     arr = as_float_array(name, k, ndim=3 if order == 1 else 5)
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected a kernel with at least one lag, output and input channel, got shape {arr.shape}")
     return arr, None, None
 
 
@@ -108,4 +110,5 @@ def volterra_predict(
         for N in range(1, T + 1):
             win = padded[:, L2 + N - 1 - np.arange(L2), :]
             y[:, N, :] += 0.5 * dt * dt * np.einsum("bik,ijokl,bjl->bo", win, K2, win, optimize=True)
+    check_finite_result("u", y, "the Volterra series")
     return y if batched else y[0]

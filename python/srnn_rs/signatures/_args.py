@@ -17,6 +17,10 @@ from .._validate import as_float_array, as_int
 
 ArrayLike = Any
 
+# Results do not depend on the thread count, and thousands of threads only cost seconds to
+# create; the native pool also caps what it builds at this many.
+_MAX_JOBS = 256
+
 _MAX_DEPTH = 1000  # only reachable for d = 1; the work grows like depth**2 per segment
 
 
@@ -31,13 +35,13 @@ def as_depth(depth: Any) -> int:
 
 
 def as_dim(d: Any) -> int:
-    return as_int("d", d, minimum=1)
+    return as_int("d", d, minimum=1, maximum=2**63 - 1)
 
 
 def as_jobs(n_jobs: Any) -> Optional[int]:
     if n_jobs is None:
         return None
-    v = as_int("n_jobs", n_jobs)
+    v = as_int("n_jobs", n_jobs, maximum=_MAX_JOBS)
     if v == -1:
         return None
     if v < 1:

@@ -7,7 +7,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from .. import _core
-from .._validate import as_choice, as_float_array, as_int, as_positive_float
+from .._validate import as_choice, as_float_array, as_int, as_positive_float, check_finite_result
 from ._args import ArrayLike, as_depth, as_jobs, check_bytes
 from .signature import signature, signature_backprop
 
@@ -100,7 +100,8 @@ def sig_kernel(
     if ys[0].shape[1] != d:
         raise ValueError(f"y: expected paths with d = {d} channels like x, got {ys[0].shape[1]}")
     _check_kernel_memory(xs, ys, depth, d, len(xs))
-    out = _core._sig_kernel(xs, ys, d, depth, dyadic_order, static_kernel, sigma, True, jobs)
+    out = check_finite_result("x and y", _core._sig_kernel(xs, ys, d, depth, dyadic_order, static_kernel, sigma, True, jobs),
+                              "the signature kernel")
     return float(out[0]) if (single_x and single_y) else out
 
 
@@ -136,7 +137,8 @@ def sig_kernel_gram(
         raise ValueError(f"Y: expected paths with d = {d} channels like X, got {ys[0].shape[1]}")
     ny = len(xs) if ys is None else len(ys)
     _check_kernel_memory(xs, ys, depth, d, len(xs) * ny)
-    return _core._sig_kernel(xs, ys, d, depth, dyadic_order, static_kernel, sigma, False, jobs)
+    gram = _core._sig_kernel(xs, ys, d, depth, dyadic_order, static_kernel, sigma, False, jobs)
+    return check_finite_result("X" if ys is None else "X and Y", gram, "the signature kernel")
 
 
 def _like_input(grads: list, paths: Any, single: bool) -> Any:

@@ -8,7 +8,7 @@ from typing import Optional, Union
 import numpy as np
 
 from .. import _core
-from .._validate import as_float_array
+from .._validate import as_float_array, check_finite_result
 from ._args import ArrayLike, as_bool, as_depth, as_dim, as_tensor, check_bytes, path_request
 
 __all__ = [
@@ -112,7 +112,7 @@ def logsignature(
         path, depth, basepoint=basepoint, time_aug=time_aug, lead_lag=lead_lag, end_time=end_time,
         n_jobs=n_jobs, stream=stream, inverse=inverse,
     )
-    out = _core._logsignature(request, mode)
+    out = check_finite_result("path", _core._logsignature(request, mode), "the log-signature")
     return out.reshape(request.output_shape(*out.shape[1:]))
 
 
@@ -192,9 +192,13 @@ def sig_to_logsig(sig: ArrayLike, d: int, depth: int, *, mode: str = "lyndon", s
     d = as_dim(d)
     depth = as_depth(depth)
     scalar_term = as_bool("scalar_term", scalar_term)
-    full = as_tensor("sig", sig, d, depth, scalar_term)
+    arr = as_float_array("sig", sig)
+    n = int(np.prod(arr.shape[:-1], dtype=np.int64)) if arr.ndim > 1 else 1
+    check_bytes("sig_to_logsig", n, _core.siglength(d, depth) + 1)
+    full = as_tensor("sig", arr, d, depth, scalar_term)
     batch_shape = full.shape[:-1]
     out = _core._sig_to_logsig(full.reshape(-1, full.shape[-1]), d, depth, mode)
+    check_finite_result("sig", out, "the logarithm")
     return out.reshape(batch_shape + (out.shape[-1],))
 
 
@@ -221,5 +225,7 @@ def logsig_to_sig(
     batch_shape = arr.shape[:-1]
     n = int(np.prod(batch_shape, dtype=np.int64)) if batch_shape else 1
     check_bytes("logsig_to_sig", n, _core.siglength(d, depth) + 1)
-    out = _core._logsig_to_sig(arr.reshape(n, width), d, depth, mode).reshape(batch_shape + (-1,))
+    full = _core.siglength(d, depth) + 1
+    out = _core._logsig_to_sig(arr.reshape(n, width), d, depth, mode).reshape(batch_shape + (full,))
+    check_finite_result("logsig", out, "the exponential")
     return out if scalar_term else np.ascontiguousarray(out[..., 1:])

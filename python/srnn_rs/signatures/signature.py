@@ -7,7 +7,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from .. import _core
-from .._validate import as_float_array
+from .._validate import as_float_array, check_finite_result
 from ._args import ArrayLike, as_bool, as_depth, as_dim, as_tensor, check_bytes, path_request, with_initial
 
 __all__ = ["siglength", "signature", "signature_backprop", "signature_combine", "multi_signature_combine"]
@@ -90,7 +90,7 @@ def signature(
         path, depth, basepoint=basepoint, time_aug=time_aug, lead_lag=lead_lag, end_time=end_time,
         n_jobs=n_jobs, stream=stream, inverse=inverse, scalar_term=scalar_term,
     )
-    out = _core._signature(with_initial(request, initial))
+    out = check_finite_result("path", _core._signature(with_initial(request, initial)), "the signature")
     return out.reshape(request.output_shape(*out.shape[1:]))
 
 
@@ -154,6 +154,7 @@ def signature_backprop(
         raise ValueError(f"grad: expected shape {want} (the signature's shape), got {g.shape}")
     B = request.path.shape[0]
     out = _core._signature_backprop(g.reshape(B, rows * width), with_initial(request, initial))
+    check_finite_result("path", out, "the signature's gradient")
     return out.reshape(request.batch_shape + request.path.shape[1:])
 
 
@@ -171,7 +172,7 @@ def signature_combine(a: ArrayLike, b: ArrayLike, d: int, depth: int, *, scalar_
     >>> bool(np.allclose(s, srnn_rs.signature(p, 3)))
     True
     """
-    return multi_signature_combine([a, b], d, depth, scalar_term=scalar_term)
+    return _combine([a, b], ["a", "b"], as_dim(d), as_depth(depth), as_bool("scalar_term", scalar_term))
 
 
 def multi_signature_combine(
@@ -200,11 +201,16 @@ def multi_signature_combine(
             raise TypeError(f"sigs: expected a sequence of arrays, got {type(sigs).__name__}") from None
     if not items:
         raise ValueError("sigs: expected at least one tensor, got none")
-    fulls = [as_tensor(f"sigs[{i}]", x, d, depth, scalar_term) for i, x in enumerate(items)]
+    return _combine(items, [f"sigs[{i}]" for i in range(len(items))], d, depth, scalar_term)
+
+
+def _combine(items: list, names: list[str], d: int, depth: int, scalar_term: bool) -> np.ndarray:
+    """The product of ``items``, each checked under the name the caller passed it as."""
+    fulls = [as_tensor(name, x, d, depth, scalar_term) for name, x in zip(names, items)]
     try:
         batch_shape = np.broadcast_shapes(*(f.shape[:-1] for f in fulls))
     except ValueError:
-        raise ValueError(f"sigs: batch shapes {[f.shape[:-1] for f in fulls]} do not broadcast") from None
+        raise ValueError(f"{', '.join(names)}: batch shapes {[f.shape[:-1] for f in fulls]} do not broadcast") from None
     S1 = _core.siglength(d, depth) + 1
     n = int(np.prod(batch_shape, dtype=np.int64)) if batch_shape else 1
     check_bytes("signature_combine", len(fulls) + 1, n, S1)
@@ -212,4 +218,5 @@ def multi_signature_combine(
     for i, f in enumerate(fulls):
         stack[i] = np.broadcast_to(f, batch_shape + (S1,)).reshape(n, S1)
     out = _core._tensor_mul_chain(stack, d, depth).reshape(batch_shape + (S1,))
+    check_finite_result(" and ".join(names), out, "the product")
     return out if scalar_term else np.ascontiguousarray(out[..., 1:])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._validate import as_float_array
+from .._validate import as_float_array, check_finite_result
 from ._args import ArrayLike, as_bool, as_depth, as_dim, check_bytes
 
 __all__ = ["tensor_exp", "tensor_log", "tensor_inverse"]
@@ -31,6 +31,7 @@ def _unary(name: str, op: str, x: ArrayLike, d: Any, depth: Any, scalar_term: An
         full[..., 0] = input_scalar
         full[..., 1:] = arr
     out = _core._tensor_unary(full.reshape(-1, S + 1), d, depth, op).reshape(batch_shape + (S + 1,))
+    check_finite_result("x", out, f"the tensor {op}")
     return out if scalar_term else np.ascontiguousarray(out[..., 1:])
 
 

@@ -16,6 +16,14 @@ pub enum Error {
         limit: u128,
     },
 
+    /// A computation would take more work than the configured limit.
+    #[error("{what} would take {units} units of work, above the work limit of {limit}; raise it with srnn_rs.set_work_limit() or ask for less")]
+    WorkLimit {
+        what: String,
+        units: u128,
+        limit: u128,
+    },
+
     /// The simulated state became non-finite.
     #[error("state diverged (non-finite) on path {path} at step {step} (t = {time}); likely cause: {cause}")]
     Diverged {

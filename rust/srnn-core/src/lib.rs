@@ -12,5 +12,6 @@ pub mod signatures;
 pub mod simd;
 pub mod simulation;
 pub mod vmath;
+pub mod work;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@ use pyo3::prelude::*;
 use srnn_core::Error;
 
 /// The one place where core errors become Python exceptions. Exception classes that are
-/// ours (`DivergenceError`, `MemoryLimitError`) live in `srnn_rs.errors` so users can
+/// ours (`DivergenceError`, `MemoryLimitError`, `WorkLimitError`) live in `srnn_rs.errors` so users can
 /// import and catch them without touching the native module.
 pub struct CoreError(pub Error);
 
@@ -27,6 +27,7 @@ impl From<CoreError> for PyErr {
             Error::InvalidArgument { .. } => PyValueError::new_err(msg),
             Error::Interrupted => PyKeyboardInterrupt::new_err(msg),
             Error::MemoryLimit { .. } => Python::attach(|py| ours(py, "MemoryLimitError", msg)),
+            Error::WorkLimit { .. } => Python::attach(|py| ours(py, "WorkLimitError", msg)),
             Error::Diverged { .. } => Python::attach(|py| ours(py, "DivergenceError", msg)),
         }
     }

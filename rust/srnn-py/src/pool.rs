@@ -40,10 +40,14 @@ fn pool(threads: usize) -> Option<Arc<ThreadPool>> {
     Some(built)
 }
 
-/// Runs `f` on a pool of `n_jobs` threads, or on the global pool when `None` (or when a pool
+/// The most threads one call gets: asking for more spends seconds creating threads the
+/// machine cannot run at once, and the results do not depend on the count.
+pub const MAX_JOBS: usize = 256;
+
+/// Runs `f` on a pool of `n_jobs` threads (at most [`MAX_JOBS`]), or on the global pool when `None` (or when a pool
 /// cannot be built).
 pub fn with_jobs<T: Send>(n_jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
-    match n_jobs.and_then(pool) {
+    match n_jobs.map(|n| n.min(MAX_JOBS)).and_then(pool) {
         Some(pool) => pool.install(f),
         None => f(),
     }

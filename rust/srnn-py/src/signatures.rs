@@ -187,7 +187,7 @@ fn logsig_plan(d: usize, depth: usize, mode: LogSigMode) -> PyResult<std::sync::
     if mode != LogSigMode::Expand {
         sig::check_lyndon_basis(d, depth).map_err(CoreError)?;
     }
-    Ok(LogSigPlan::cached(d, depth))
+    Ok(LogSigPlan::for_mode(d, depth, mode))
 }
 
 /// `(n, full)` signatures → `(n, width)` log-signature coordinates.

@@ -200,6 +200,10 @@ fn simulate_typed<'py, R: Real + Element>(
         _ => return Err(PyValueError::new_err("h0: expected (n,) or (n_paths, n)")),
     };
     let shape = settings.output_shape(model);
+    let sizes = shape.map(|s| s as u128);
+    let bytes = srnn_core::work::product(&sizes).saturating_mul(std::mem::size_of::<R>() as u128);
+    srnn_core::memory::check_memory("simulate output", bytes).map_err(CoreError)?;
+    // Within the memory limit, so the product fits in usize.
     let mut out = vec![R::default(); shape.iter().product()];
     run_interruptible(py, progress, |p| {
         simulation::simulate(model, input, start, settings, &mut out, p)
@@ -226,8 +230,20 @@ fn standard_normals<'py>(
     } else {
         Stream::Main
     };
-    let mut out = vec![0.0; n_paths * n_steps * n_components];
-    run_interruptible(py, None, |_| {
+    let len = n_paths
+        .checked_mul(n_steps)
+        .and_then(|n| n.checked_mul(n_components))
+        .ok_or(CoreError(srnn_core::Error::invalid(
+            "n_paths",
+            "n_paths * n_steps * n_components does not fit in memory",
+        )))?;
+    srnn_core::memory::check_memory(
+        "standard_normals output",
+        srnn_core::memory::f64_bytes(&[len as u128]),
+    )
+    .map_err(CoreError)?;
+    let mut out = vec![0.0; len];
+    run_interruptible(py, None, |progress| {
         srnn_core::rng::standard_normals(
             seed,
             stream,
@@ -236,6 +252,7 @@ fn standard_normals<'py>(
             n_steps,
             n_components,
             &mut out,
+            progress,
         )
     })?;
     Ok(

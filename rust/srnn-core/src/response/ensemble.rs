@@ -9,6 +9,10 @@ use crate::simulation::{simulate, Input, Record, Settings, Start};
 use crate::{Error, Result};
 
 pub(crate) fn check_settings(model: &Srnn, s: &EnsembleSettings) -> Result<()> {
+    crate::work::check_work(
+        "the ensemble (paths × steps)",
+        crate::work::product(&[s.n_paths as u128, (s.burn_in_steps + s.n_lags) as u128]),
+    )?;
     if !(s.dt.is_finite() && s.dt > 0.0) {
         return Err(Error::invalid(
             "dt",

@@ -130,6 +130,10 @@ pub struct StationaryStats {
 }
 
 fn check_common(s: &EnsembleSettings) -> Result<()> {
+    crate::work::check_work(
+        "the ensemble (paths × steps)",
+        crate::work::product(&[s.n_paths as u128, (s.burn_in_steps + s.n_lags) as u128]),
+    )?;
     if !(s.dt.is_finite() && s.dt > 0.0) {
         return Err(Error::invalid(
             "dt",

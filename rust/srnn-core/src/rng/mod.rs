@@ -12,6 +12,7 @@ pub use ars::{ars4x32, RoundKeys, ROUNDS as ARS_ROUNDS};
 /// The simulator's normals `z[path, step, component]` for paths
 /// `first_path .. first_path + n_paths` and steps `0 .. n_steps`, written `(path, step, comp)`
 /// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU.
+#[allow(clippy::too_many_arguments)]
 pub fn standard_normals(
     seed: u64,
     stream: Stream,
@@ -20,8 +21,13 @@ pub fn standard_normals(
     n_steps: usize,
     n_components: usize,
     out: &mut [f64],
+    progress: &crate::progress::Progress,
 ) -> crate::Result<()> {
-    if out.len() != n_paths * n_steps * n_components {
+    if Some(out.len())
+        != n_paths
+            .checked_mul(n_steps)
+            .and_then(|n| n.checked_mul(n_components))
+    {
         return Err(crate::Error::invalid(
             "out",
             "length must be n_paths * n_steps * n_components",
@@ -36,6 +42,36 @@ pub fn standard_normals(
             "at most 2^30 components",
         ));
     }
+    // Paths are drawn in runs of about 2¹⁶ normals, a fraction of a millisecond each, with a
+    // checkpoint between runs so that Ctrl-C stays prompt.
+    let per_path = n_steps * n_components;
+    let run = (1usize << 16).div_ceil(per_path.max(1)).max(1);
+    for (index, chunk) in out.chunks_mut((run * per_path).max(1)).enumerate() {
+        progress.checkpoint()?;
+        let first = first_path + (index * run) as u64;
+        draw(
+            seed,
+            stream,
+            first,
+            chunk.len() / per_path.max(1),
+            n_steps,
+            n_components,
+            chunk,
+        );
+    }
+    Ok(())
+}
+
+/// Normals of `n_paths` paths from `first_path`, `(path, step, comp)` row-major into `out`.
+fn draw(
+    seed: u64,
+    stream: Stream,
+    first_path: u64,
+    n_paths: usize,
+    n_steps: usize,
+    n_components: usize,
+    out: &mut [f64],
+) {
     crate::dispatch!(
         fn draw(
             seed: u64,
@@ -65,6 +101,5 @@ pub fn standard_normals(
                 }
             }
         }
-    );
-    Ok(())
+    )
 }

@@ -225,6 +225,22 @@ impl LogSigPlan {
         }
     }
 
+    /// The plan `mode` needs: the tensor layout alone for `Expand`, which reads no Lyndon
+    /// word (so a depth whose Lyndon basis would not fit in memory still works), else the
+    /// shared plan of [`LogSigPlan::cached`].
+    pub fn for_mode(d: usize, depth: usize, mode: LogSigMode) -> Arc<LogSigPlan> {
+        if mode != LogSigMode::Expand {
+            return Self::cached(d, depth);
+        }
+        Arc::new(LogSigPlan {
+            lay: Layout::new(d, depth),
+            words: Vec::new(),
+            expansions: Vec::new(),
+            solve: Vec::new(),
+            level_range: vec![(0, 0); depth + 1],
+        })
+    }
+
     /// A shared plan for `(d, depth)`, built once per process.
     pub fn cached(d: usize, depth: usize) -> Arc<LogSigPlan> {
         type Cache = Mutex<HashMap<(usize, usize), Arc<LogSigPlan>>>;

@@ -8,6 +8,7 @@ use super::path::PathSpec;
 use super::signature::{n_rows, signature, SigOptions};
 use crate::memory::{check_memory, f64_bytes};
 use crate::progress::Progress;
+use crate::work::check_work;
 use crate::{Error, Result};
 
 /// `batch` paths of `len` raw points of `spec.d` channels, row-major in `data`.
@@ -130,9 +131,15 @@ impl<'a> SignatureRequest<'a> {
         f64_bytes(&[self.paths.batch as u128, self.rows() as u128, self.width()])
     }
 
-    /// Checks the memory limit, then the sizes the tensor algebra can index.
+    /// Checks the memory limit, the work limit (one tensor step per point of every path),
+    /// then the sizes the tensor algebra can index.
     fn check_sizes(&self, what: &str, bytes: u128) -> Result<()> {
         check_memory(what, bytes)?;
+        let p = &self.paths;
+        check_work(
+            what,
+            crate::work::product(&[p.batch as u128, p.len as u128, self.full_len()]),
+        )?;
         super::check_dims(self.paths.d_out(), self.options.depth)
     }
 
@@ -180,6 +187,10 @@ impl<'a> SignatureRequest<'a> {
         let p = &self.paths;
         let bytes = f64_bytes(&[p.batch as u128, self.rows() as u128, self.full_len()]);
         check_memory("logsignature", bytes)?;
+        check_work(
+            "logsignature",
+            crate::work::product(&[p.batch as u128, p.len as u128, self.full_len()]),
+        )?;
         if mode != LogSigMode::Expand {
             check_lyndon_basis(p.d_out(), self.options.depth)?;
         }
@@ -188,7 +199,7 @@ impl<'a> SignatureRequest<'a> {
             scalar_term: true,
             ..self.options
         };
-        let plan = LogSigPlan::cached(p.d_out(), options.depth);
+        let plan = LogSigPlan::for_mode(p.d_out(), options.depth, mode);
         let sigs = signature(p.data, p.batch, p.len, &p.spec, None, &options, progress)?;
         Ok((sig_to_logsig(&plan, &sigs, mode)?, plan.width(mode)))
     }

@@ -3,6 +3,8 @@
 //! problem `∂²k/∂s∂t = k · <dx_s, dy_t>`, `k(0, ·) = k(·, 0) = 1`, solved with the explicit
 //! second-order scheme of Salvi et al. (2021) on a grid refined `2^dyadic_order` times.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::signature::signature_ragged;
@@ -117,17 +119,19 @@ enum Incs<'a> {
 /// `g` the cell increment over `4^order`, swept row by row in place.
 fn solve_generic(
     incs: Incs,
-    rows: usize,
+    band: Range<usize>,
     cols: usize,
     r: usize,
     scale: f64,
     row: &mut Vec<PLane>,
 ) -> PLane {
     let ny = cols * r;
-    row.clear();
-    row.resize(ny + 1, [1.0; PW]);
+    if band.start == 0 {
+        row.clear();
+        row.resize(ny + 1, [1.0; PW]);
+    }
     let (h, t) = (0.5 * scale, scale * scale / 12.0);
-    for a in 0..rows * r {
+    for a in band {
         let i = a / r;
         let mut left = [1.0; PW];
         let mut diag = row[0];
@@ -179,7 +183,7 @@ const CHAINS: usize = PW / 4;
 #[inline(always)]
 unsafe fn solve_simd(
     incs: Incs,
-    rows: usize,
+    band: Range<usize>,
     cols: usize,
     r: usize,
     scale: f64,
@@ -187,13 +191,15 @@ unsafe fn solve_simd(
 ) -> PLane {
     use std::arch::x86_64::*;
     let ny = cols * r;
-    row.clear();
-    row.resize(ny + 1, [1.0; PW]);
+    if band.start == 0 {
+        row.clear();
+        row.resize(ny + 1, [1.0; PW]);
+    }
     let one = _mm256_set1_pd(1.0);
     let h = _mm256_set1_pd(0.5 * scale);
     let t = _mm256_set1_pd(scale * scale / 12.0);
     let rp = row.as_mut_ptr() as *mut f64;
-    for a in 0..rows * r {
+    for a in band {
         let i = a / r;
         let mut left = [one; CHAINS];
         let mut diag = [one; CHAINS];
@@ -254,7 +260,7 @@ unsafe fn solve_simd(
 /// 32 vector registers and no spills).
 fn solve(
     incs: Incs,
-    rows: usize,
+    band: Range<usize>,
     cols: usize,
     r: usize,
     scale: f64,
@@ -263,7 +269,7 @@ fn solve(
     crate::dispatch!(
         fn pde_solve(
             incs: Incs<'_>,
-            rows: usize,
+            band: Range<usize>,
             cols: usize,
             r: usize,
             scale: f64,
@@ -272,9 +278,9 @@ fn solve(
             #[cfg(target_arch = "x86_64")]
             if FMA {
                 // SAFETY: FMA is true only in the variants compiled with AVX2 and FMA.
-                return unsafe { solve_simd(incs, rows, cols, r, scale, row) };
+                return unsafe { solve_simd(incs, band, cols, r, scale, row) };
             }
-            solve_generic(incs, rows, cols, r, scale, row)
+            solve_generic(incs, band, cols, r, scale, row)
         }
     )
 }
@@ -298,10 +304,11 @@ fn pde_group(
     order: u32,
     sk: StaticKernel,
     s: &mut Scratch,
-) -> PLane {
+    progress: &Progress,
+) -> Result<PLane> {
     let (lx, ly) = (pairs[0].0.len() / d, pairs[0].1.len() / d);
     if lx < 2 || ly < 2 {
-        return [1.0; PW];
+        return Ok([1.0; PW]);
     }
     let r = 1usize << order;
     let scale = 1.0 / (r * r) as f64;
@@ -330,7 +337,20 @@ fn pde_group(
             Incs::Table(&s.table)
         }
     };
-    solve(incs, lx - 1, ly - 1, r, scale, &mut s.row)
+    // Bands of about 2²⁰ cells, a millisecond or so, with a checkpoint between them: one pair
+    // of long paths at a high dyadic order must not leave Ctrl-C waiting.
+    let refined_rows = (lx - 1) * r;
+    let band = ((1usize << 20) / ((ly - 1) * r)).max(1);
+    let mut start = 0;
+    loop {
+        let end = (start + band).min(refined_rows);
+        let k = solve(incs, start..end, ly - 1, r, scale, &mut s.row);
+        if end == refined_rows {
+            return Ok(k);
+        }
+        progress.checkpoint()?;
+        start = end;
+    }
 }
 
 /// Splits `0..n` into runs of at most `PW` consecutive indices with equal `key`.
@@ -346,6 +366,12 @@ fn lane_groups(n: usize, key: impl Fn(usize) -> (usize, usize)) -> Vec<(usize, u
         i = j;
     }
     out
+}
+
+/// Cells along one side of the refined PDE grid of a path with `len / d` points.
+fn grid_side(path: &[f64], d: usize, dyadic_order: u32) -> u128 {
+    let segments = (path.len() / d.max(1)).saturating_sub(1) as u128;
+    segments << dyadic_order.min(64)
 }
 
 /// `k(xs[i], ys[j])` for all pairs, `(n_x, n_y)` row-major; with `ys = None` the Gram matrix
@@ -371,6 +397,12 @@ pub fn pde_gram(
     let sym = ys.is_none();
     let ys = ys.unwrap_or(xs);
     let (nx, ny) = (xs.len(), ys.len());
+    let cells_x: u128 = xs.iter().map(|x| grid_side(x, d, dyadic_order)).sum();
+    let cells_y: u128 = ys.iter().map(|y| grid_side(y, d, dyadic_order)).sum();
+    crate::work::check_work(
+        "the signature-kernel PDE grids",
+        cells_x.saturating_mul(cells_y),
+    )?;
     let mut out = vec![0.0; nx * ny];
     // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
     // lengths, so the lanes stay full whatever the shape of the triangle.
@@ -387,7 +419,7 @@ pub fn pde_gram(
             progress.checkpoint()?;
             let lane_pairs: Vec<(&[f64], &[f64])> =
                 pairs[a..b].iter().map(|&(i, j)| (xs[i], ys[j])).collect();
-            let k = pde_group(&lane_pairs, d, dyadic_order, sk, s);
+            let k = pde_group(&lane_pairs, d, dyadic_order, sk, s, progress)?;
             progress.advance(1);
             Ok(k)
         })
@@ -430,13 +462,19 @@ pub fn pde_pairwise(
             format!("expected at most 20, got {dyadic_order}"),
         ));
     }
+    let cells: u128 = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| grid_side(x, d, dyadic_order).saturating_mul(grid_side(y, d, dyadic_order)))
+        .fold(0, u128::saturating_add);
+    crate::work::check_work("the signature-kernel PDE grids", cells)?;
     let groups = lane_groups(xs.len(), |k| (xs[k].len(), ys[k].len()));
     let parts: Vec<PLane> = groups
         .par_iter()
         .map_init(Scratch::default, |s, &(a, b)| -> Result<PLane> {
             progress.checkpoint()?;
             let pairs: Vec<(&[f64], &[f64])> = (a..b).map(|k| (xs[k], ys[k])).collect();
-            Ok(pde_group(&pairs, d, dyadic_order, sk, s))
+            pde_group(&pairs, d, dyadic_order, sk, s, progress)
         })
         .collect::<Result<_>>()?;
     let mut out = Vec::with_capacity(xs.len());

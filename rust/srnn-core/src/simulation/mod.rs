@@ -165,6 +165,10 @@ fn check<R>(
             format!("at most {} steps (including burn-in)", u32::MAX),
         ));
     }
+    crate::work::check_work(
+        "simulate (paths × steps)",
+        crate::work::product(&[s.n_paths as u128, (s.n_steps + s.burn_in_steps) as u128]),
+    )?;
     let (n, m) = (model.n(), model.m());
     let want = |arg: &'static str, got: usize, want: usize| {
         if got == want {
@@ -205,7 +209,9 @@ pub fn simulate<R: Real>(
     }
     let prepared = prepared::Prepared::<R>::new(model, settings.dt);
     let per_path = settings.n_records() * settings.record_width(model);
-    let block = settings.block_size;
+    // Results do not depend on the block size, so one larger than the ensemble is cut to it
+    // rather than sizing buffers by a number the caller may have mistyped.
+    let block = settings.block_size.min(settings.n_paths).max(1);
     progress.add_total((settings.n_paths * (settings.n_steps + settings.burn_in_steps)) as u64);
     let results: Vec<Result<()>> = out
         .par_chunks_mut(block * per_path)
