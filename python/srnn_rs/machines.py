@@ -554,6 +554,13 @@ class ReadoutSRNN(_Estimator):
         conditional mean state).
     include_input : bool
         Append ``u_t`` to the features.
+    feedback : bool
+        Output feedback (the echo-state network's ``W_fb``), ``target="sequence"`` only: the
+        network's last ``q`` input channels read the previous output ``y_{t−1}`` (zero at the
+        first step of a fresh sequence), so ``U`` holds ``m − q`` channels; give those channels
+        weights in ``C_in`` to feed the output back inside the activation. ``fit`` feeds the
+        targets (teacher forcing); ``run``, ``transform``, ``predict`` and ``score`` run in
+        closed loop on the readout's own predictions, one step at a time.
     seed : int
         Noise seed.
     h0 : "zero", "stationary" or array
@@ -593,7 +600,7 @@ class ReadoutSRNN(_Estimator):
 
     def __init__(self, model: Any = None, dt: float = 1.0, alpha: float = 1e-6, target: str = "sequence",
                  washout: int = 0, n_noise_paths: int = 1, include_input: bool = False, seed: int = 0,
-                 h0: Any = "zero", block_size: int = 64) -> None:
+                 h0: Any = "zero", block_size: int = 64, feedback: bool = False) -> None:
         self.model = model
         self.dt = dt
         self.alpha = alpha
@@ -604,9 +611,12 @@ class ReadoutSRNN(_Estimator):
         self.seed = seed
         self.h0 = h0
         self.block_size = block_size
+        self.feedback = feedback
 
     # -- driving the network ---------------------------------------------------------------------
-    def _prepare(self, U: Any, name: str = "U") -> Tuple[np.ndarray, bool]:
+    def _prepare(self, U: Any, name: str = "U", fed_back: Optional[int] = None) -> Tuple[np.ndarray, bool]:
+        """Validated ``(n, T, channels)`` sequences; ``fed_back`` output channels complete the
+        network's inputs (None: those of ``feedback``; negative: not checked yet)."""
         if self.model is None:
             raise ValueError("model: ReadoutSRNN needs a fixed network (an srnn_rs.SRNN)")
         from .model import SRNN
@@ -615,10 +625,28 @@ class ReadoutSRNN(_Estimator):
             raise TypeError(f"model: expected an srnn_rs.SRNN, got {type(self.model).__name__}")
         target = as_choice("target", self.target, ("sequence", "final"))
         U3, single = _sequences(U, two_d="sequence" if target == "sequence" else "channel", name=name)
-        if U3.shape[2] != self.model.m:
-            raise ValueError(f"{name}: the network reads {self.model.m} input channel(s), got {U3.shape[2]} "
-                             f"(shape {np.shape(U)})")
+        if fed_back is None:
+            fed_back = 0
+            if self._feedback():
+                self._check_fitted()
+                fed_back = int(self.coef_.shape[1])
+        if fed_back >= 0:
+            self._check_network_inputs(U3, fed_back, name, U)
         return U3, single
+
+    def _check_network_inputs(self, U3: np.ndarray, fed_back: int, name: str, given: Any) -> None:
+        if U3.shape[2] + fed_back != self.model.m:
+            fb = f" besides the {fed_back} fed-back output(s)" if fed_back else ""
+            raise ValueError(f"{name}: the network reads {self.model.m - fed_back} input channel(s){fb}, got "
+                             f"{U3.shape[2]} (shape {np.shape(given)})")
+
+    def _feedback(self) -> bool:
+        """Whether the previous output is fed back, after checking that it can be."""
+        if not isinstance(self.feedback, (bool, np.bool_)):
+            raise TypeError(f"feedback: expected a bool, got {type(self.feedback).__name__}")
+        if self.feedback and self.target != "sequence":
+            raise ValueError(f"feedback: output feedback needs target='sequence', got target={self.target!r}")
+        return bool(self.feedback)
 
     def _drive(self, U: np.ndarray, *, first_sample: int = 0, h_start: Optional[np.ndarray] = None,
                segment: int = 0) -> Iterator[Tuple[slice, np.ndarray, np.ndarray]]:
@@ -694,12 +722,36 @@ class ReadoutSRNN(_Estimator):
         U3, single = self._prepare(U)
         w = as_int("washout", washout, minimum=0)
         start = self._begin(U3.shape[0], reset)
-        feats = np.concatenate([f for _, f in self._stateful(U3, start, single)], axis=0)
+        if self._feedback():
+            feats = self._closed_loop(U3, start, single)
+        else:
+            feats = np.concatenate([f for _, f in self._stateful(U3, start, single)], axis=0)
         if self.target == "sequence" and start[1] == 0:
             if w >= U3.shape[1] and w > 0:
                 raise ValueError(f"washout: must be below the sequence length {U3.shape[1]}, got {w}")
             feats = feats[:, w:]
         return (feats[0] if single else feats), single
+
+    def _closed_loop(self, U3: np.ndarray, start: Tuple[Optional[np.ndarray], int, int],
+                     single: bool) -> np.ndarray:
+        """Features of a run that feeds each prediction back with the next input: one step per
+        call of the simulator, each continuing the last (the fresh start reads ``y_{−1} = 0``,
+        a continuation the last prediction)."""
+        n, T, _ = U3.shape
+        q = self.coef_.shape[1]
+        state = getattr(self, "_run_state", None)
+        y_prev = np.zeros((n, q)) if start[1] == 0 or state is None else state[1] @ self.coef_ + self.intercept_
+        feats = None
+        for t in range(T):
+            step_input = np.concatenate([U3[:, t:t + 1], y_prev[:, None, :]], axis=2)
+            f = np.concatenate([f for _, f in self._stateful(step_input, start, single)], axis=0)
+            if feats is None:
+                feats = np.empty((n, T, f.shape[-1]))
+            feats[:, t] = f[:, 0]
+            y_prev = f[:, 0] @ self.coef_ + self.intercept_
+            start = self._begin(n, False)
+        assert feats is not None
+        return feats
 
     def run(self, U: Any, *, reset: bool = True, washout: int = 0) -> np.ndarray:
         """Drive the network and return its features (averaged states, and ``u_t`` with
@@ -761,14 +813,21 @@ class ReadoutSRNN(_Estimator):
     def fit(self, U: Any, y: Any) -> "ReadoutSRNN":
         """Fit the readout by ridge on the states driven by ``U`` (always from ``h0``); see the
         class docstring for the shapes. The final state is kept for ``reset=False`` calls."""
-        U3, single = self._prepare(U)
+        feedback = self._feedback()
+        U3, single = self._prepare(U, fed_back=None if not feedback else -1)
         Y = self._training_targets(U3, single, y)
         washout = as_int("washout", self.washout, minimum=0)
         alpha = as_positive_float("alpha", self.alpha, allow_zero=True)
         if self.target == "sequence" and washout >= U3.shape[1]:
             raise ValueError(f"washout: must be below the sequence length {U3.shape[1]}, got {washout}")
+        driven = U3
+        if feedback:
+            self._check_network_inputs(U3, Y.shape[2], "U", U)
+            # Teacher forcing: the fed-back channels read the targets one step late.
+            previous = np.concatenate([np.zeros_like(Y[:, :1]), Y[:, :-1]], axis=1)
+            driven = np.concatenate([U3, previous], axis=2)
         acc = _LeastSquares(True)
-        for rows, feats in self._stateful(U3, self._begin(U3.shape[0], True), single):
+        for rows, feats in self._stateful(driven, self._begin(U3.shape[0], True), single):
             acc.add(*self._rows(feats, Y[rows], washout))
         return self._solve(acc, U3.shape)
 
@@ -803,6 +862,8 @@ class ReadoutSRNN(_Estimator):
         fed in chunks) and are not washed out; fresh sequences are numbered after those seen
         before, so batches fed one by one draw the noise ``fit`` on all of them would.
         """
+        if self._feedback():
+            raise ValueError("feedback: partial_fit does not support output feedback; use fit")
         U3, single = self._prepare(U)
         Y = self._training_targets(U3, single, y)
         washout = as_int("washout", self.washout, minimum=0)
@@ -839,6 +900,9 @@ class ReadoutSRNN(_Estimator):
             a readout trained on ``y_t = u_{t+1}``, the continuation of the warm-up series.
             The state is kept, so another ``generate`` continues the series.
         """
+        if self._feedback():
+            raise ValueError("feedback: generate feeds the output back as the whole input; use predict for "
+                             "output feedback beside an input")
         self._check_fitted()
         n_steps = as_int("n_steps", n_steps, minimum=0)
         if self.target != "sequence":
