@@ -91,48 +91,31 @@ def _path_output_shape(fn: Callable[..., np.ndarray], shape: tuple, depth: int, 
     return tuple(shape[:-2]) + tuple(row)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
-def _signature(path: jax.Array, depth: int, options: Options) -> jax.Array:
-    opts = dict(options)
-    shape = _path_output_shape(_sig.signature, path.shape, depth, opts)
-    return _callback(lambda p: _sig.signature(p, depth, **opts), shape, path.dtype, path)
+def _path_function(forward: Callable[..., np.ndarray], backprop: Callable[..., np.ndarray]) -> Callable:
+    """``forward(path, depth, **options)`` as a JAX function whose VJP is
+    ``backprop(grad, path, depth, **options)``."""
+
+    @functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
+    def apply(path: jax.Array, depth: int, options: Options) -> jax.Array:
+        opts = dict(options)
+        shape = _path_output_shape(forward, path.shape, depth, opts)
+        return _callback(lambda p: forward(p, depth, **opts), shape, path.dtype, path)
+
+    def apply_fwd(path: jax.Array, depth: int, options: Options) -> tuple:
+        return apply(path, depth, options), path
+
+    def apply_bwd(depth: int, options: Options, path: jax.Array, grad: jax.Array) -> tuple:
+        opts = dict(options)
+        return (
+            _callback(lambda g, p: backprop(g, p, depth, **opts), path.shape, path.dtype, grad, path),
+        )
+
+    apply.defvjp(apply_fwd, apply_bwd)
+    return apply
 
 
-def _signature_fwd(path: jax.Array, depth: int, options: Options) -> tuple:
-    return _signature(path, depth, options), path
-
-
-def _signature_bwd(depth: int, options: Options, path: jax.Array, grad: jax.Array) -> tuple:
-    opts = dict(options)
-    return (
-        _callback(lambda g, p: _sig.signature_backprop(g, p, depth, **opts), path.shape, path.dtype, grad, path),
-    )
-
-
-_signature.defvjp(_signature_fwd, _signature_bwd)
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
-def _logsignature(path: jax.Array, depth: int, options: Options) -> jax.Array:
-    opts = dict(options)
-    shape = _path_output_shape(_sig.logsignature, path.shape, depth, opts)
-    return _callback(lambda p: _sig.logsignature(p, depth, **opts), shape, path.dtype, path)
-
-
-def _logsignature_fwd(path: jax.Array, depth: int, options: Options) -> tuple:
-    return _logsignature(path, depth, options), path
-
-
-def _logsignature_bwd(depth: int, options: Options, path: jax.Array, grad: jax.Array) -> tuple:
-    opts = dict(options)
-    return (
-        _callback(
-            lambda g, p: _sig.logsignature_backprop(g, p, depth, **opts), path.shape, path.dtype, grad, path
-        ),
-    )
-
-
-_logsignature.defvjp(_logsignature_fwd, _logsignature_bwd)
+_signature = _path_function(_sig.signature, _sig.signature_backprop)
+_logsignature = _path_function(_sig.logsignature, _sig.logsignature_backprop)
 
 
 def _check_kernel_shapes(x: jax.Array, y: Optional[jax.Array], pairwise: bool) -> None:
