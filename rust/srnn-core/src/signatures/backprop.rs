@@ -13,69 +13,118 @@ use super::tensor::{permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
-/// `E = exp(z)` in the full layout, level by level (`E_k = E_{k-1} ⊗ z / k`).
-fn exp_of_vector(lay: &Layout, z: &[f64], e: &mut [f64]) {
+/// Buffers of [`horner_back`], full layout: the forward step's Horner partial sums of one
+/// level and their cotangents.
+struct HornerScratch {
+    partial: Vec<f64>,
+    partial_bar: Vec<f64>,
+    /// Four interleaved accumulators per letter, so the sum over words is not one long
+    /// chain of dependent additions.
+    z_acc: Vec<f64>,
+}
+
+impl HornerScratch {
+    fn new(lay: &Layout) -> Self {
+        HornerScratch {
+            partial: vec![0.0; lay.full_len()],
+            partial_bar: vec![0.0; lay.full_len()],
+            z_acc: vec![0.0; 4 * lay.d],
+        }
+    }
+}
+
+/// One backward step through `S' = S ⊗ exp(z)`, given `g = ∂L/∂S'`: writes `∂L/∂S` into
+/// `g_prev` and adds `∂L/∂z` into `g_z`.
+///
+/// It is reverse mode of the forward step's Horner scheme, level by level,
+/// `S'_k = S_k + (…((S_0 z/k + S_1) ⊗ z/(k−1) + S_2) ⊗ … + S_{k−1}) ⊗ z/1`, which costs a few
+/// forward steps; differentiating `S ⊗ exp(z)` as a product of two full tensors costs `depth`
+/// times more, in short dependent sums.
+fn horner_back(
+    lay: &Layout,
+    s: &[f64],
+    z: &[f64],
+    g: &[f64],
+    g_prev: &mut [f64],
+    g_z: &mut [f64],
+    scratch: &mut HornerScratch,
+) {
     let d = lay.d;
-    e[0] = 1.0;
+    g_prev.copy_from_slice(g);
+    let HornerScratch {
+        partial,
+        partial_bar,
+        z_acc,
+    } = scratch;
     for k in 1..=lay.depth {
-        let inv = 1.0 / k as f64;
-        let (lo, hi) = e.split_at_mut(lay.off[k]);
-        let prev = &lo[lay.off[k - 1]..];
-        let cur = &mut hi[..lay.pow[k]];
-        for (u, &p) in prev.iter().enumerate() {
-            for c in 0..d {
-                cur[u * d + c] = p * z[c] * inv;
-            }
+        // Forward: `partial` level i holds X_i = T_i + S_i, the factor of `⊗ z/(k−i)`.
+        let x1 = &mut partial[lay.off[1]..lay.off[2]];
+        let first = s[0] / k as f64;
+        for ((x, &zc), &sc) in x1.iter_mut().zip(z).zip(lay.level(s, 1)) {
+            *x = first * zc + sc;
         }
-    }
-}
-
-/// One backward step through `S_{t+1} = S_t ⊗ E`: given `g = ∂L/∂S_{t+1}`, writes
-/// `∂L/∂S_t` into `g_prev` and `∂L/∂E` into `g_e` (both full layout).
-fn step_back(lay: &Layout, s: &[f64], e: &[f64], g: &[f64], g_prev: &mut [f64], g_e: &mut [f64]) {
-    let n = lay.depth;
-    g_prev.fill(0.0);
-    g_e.fill(0.0);
-    for m in 0..=n {
-        for l in 0..=(n - m) {
-            // (S ⊗ E)[m + l] at word u·v, u of length m, v of length l.
-            let gl = lay.level(g, m + l);
-            let sm = lay.level(s, m);
-            let el = lay.level(e, l);
-            let nl = el.len();
-            for (u, &su) in sm.iter().enumerate() {
-                let row = &gl[u * nl..(u + 1) * nl];
-                let mut acc = 0.0;
-                let ge = &mut g_e[lay.off[l]..lay.off[l + 1]];
-                for ((&gv, &ev), o) in row.iter().zip(el).zip(ge.iter_mut()) {
-                    acc += gv * ev;
-                    *o += su * gv;
+        for i in 1..k - 1 {
+            let inv = 1.0 / (k - i) as f64;
+            let (lo, hi) = partial.split_at_mut(lay.off[i + 1]);
+            let xi = &lo[lay.off[i]..];
+            let next = &mut hi[..lay.pow[i + 1]];
+            let si = lay.level(s, i + 1);
+            for ((row, srow), &xu) in next.chunks_exact_mut(d).zip(si.chunks_exact(d)).zip(xi) {
+                let scaled = xu * inv;
+                for ((o, &zc), &sv) in row.iter_mut().zip(z).zip(srow) {
+                    *o = scaled * zc + sv;
                 }
-                g_prev[lay.off[m] + u] += acc;
             }
         }
-    }
-}
-
-/// `∂L/∂z` from `∂L/∂exp(z)`, through `E_k = E_{k-1} ⊗ z / k` from the top level down.
-fn exp_back(lay: &Layout, z: &[f64], e: &[f64], g_e: &mut [f64], g_z: &mut [f64]) {
-    let d = lay.d;
-    g_z.fill(0.0);
-    for k in (1..=lay.depth).rev() {
+        // Backward from `∂L/∂T_k = g_k` down to level 1.
+        for i in (1..k).rev() {
+            let inv = 1.0 / (k - i) as f64;
+            let (lo, hi) = partial_bar.split_at_mut(lay.off[i + 1]);
+            let t_bar = if i + 1 == k {
+                lay.level(g, k)
+            } else {
+                &hi[..lay.pow[i + 1]]
+            };
+            let x_bar = &mut lo[lay.off[i]..];
+            let xi = lay.level(partial, i);
+            z_acc.fill(0.0);
+            for (u, ((xb, &xu), row)) in x_bar
+                .iter_mut()
+                .zip(xi)
+                .zip(t_bar.chunks_exact(d))
+                .enumerate()
+            {
+                let acc = &mut z_acc[(u & 3) * d..(u & 3) * d + d];
+                let mut dot = 0.0;
+                for ((a, &tv), &zc) in acc.iter_mut().zip(row).zip(z) {
+                    dot += tv * zc;
+                    *a += xu * tv;
+                }
+                *xb = dot * inv;
+            }
+            for (c, gz) in g_z.iter_mut().enumerate() {
+                *gz += inv * (z_acc[c] + z_acc[d + c] + z_acc[2 * d + c] + z_acc[3 * d + c]);
+            }
+            for (gp, &xb) in g_prev[lay.off[i]..lay.off[i + 1]]
+                .iter_mut()
+                .zip(&lo[lay.off[i]..])
+            {
+                *gp += xb;
+            }
+        }
+        // T_1 = S_0 z / k.
         let inv = 1.0 / k as f64;
-        let (lo, hi) = g_e.split_at_mut(lay.off[k]);
-        let gk = &hi[..lay.pow[k]];
-        let g_prev = &mut lo[lay.off[k - 1]..];
-        let e_prev = lay.level(e, k - 1);
-        for (u, &ep) in e_prev.iter().enumerate() {
-            let mut acc = 0.0;
-            for c in 0..d {
-                let g = gk[u * d + c];
-                g_z[c] += ep * g * inv;
-                acc += g * z[c];
-            }
-            g_prev[u] += acc * inv;
+        let t1_bar = if k == 1 {
+            lay.level(g, 1)
+        } else {
+            &partial_bar[lay.off[1]..lay.off[2]]
+        };
+        let mut dot = 0.0;
+        for ((gz, &tb), &zc) in g_z.iter_mut().zip(t1_bar).zip(z) {
+            *gz += s[0] * tb * inv;
+            dot += tb * zc;
         }
+        g_prev[0] += dot * inv;
     }
 }
 
@@ -192,12 +241,8 @@ pub fn signature_backprop(
             if !opts.stream {
                 add_row(gb, &mut g);
             }
-            let (mut s, mut e, mut g_prev, mut g_e) = (
-                vec![0.0; full],
-                vec![0.0; full],
-                vec![0.0; full],
-                vec![0.0; full],
-            );
+            let (mut s, mut g_prev) = (vec![0.0; full], vec![0.0; full]);
+            let mut horner = HornerScratch::new(&lay);
             let mut g_inc = vec![0.0; incs.len()];
             let mut neg = vec![0.0; de];
             for t in (0..n_seg).rev() {
@@ -208,9 +253,8 @@ pub fn signature_backprop(
                 neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
                 run_segments(&lay, &mut r, &neg, &mut buf);
                 permute(&r, &perm, &mut s);
-                exp_of_vector(&lay, z, &mut e);
-                step_back(&lay, &s, &e, &g, &mut g_prev, &mut g_e);
-                exp_back(&lay, z, &e, &mut g_e, &mut g_inc[t * de..(t + 1) * de]);
+                let g_z = &mut g_inc[t * de..(t + 1) * de];
+                horner_back(&lay, &s, z, &g, &mut g_prev, g_z, &mut horner);
                 std::mem::swap(&mut g, &mut g_prev);
             }
             // Points: ∂L/∂P_i = ∂L/∂Δ_{i-1} - ∂L/∂Δ_i, with Δ = ±w.
