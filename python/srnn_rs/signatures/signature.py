@@ -14,7 +14,7 @@ __all__ = ["siglength", "signature", "signature_backprop", "signature_combine", 
 
 
 def siglength(d: int, depth: int) -> int:
-    """Length ``d + d**2 + ... + d**depth`` of a depth-``depth`` signature of a ``d``-dimensional path.
+    """Length ``d + d**2 + … + d**depth`` of a depth-``depth`` signature of a ``d``-dimensional path.
 
     Examples
     --------
