@@ -43,6 +43,15 @@ pub trait Real:
     fn as_f64s_mut(_: &mut [Self]) -> Option<&mut [f64]> {
         None
     }
+    /// The same for `f32`.
+    #[inline(always)]
+    fn as_f32s(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f32s_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
+    }
 }
 
 impl Real for f64 {
@@ -106,5 +115,13 @@ impl Real for f32 {
         } else {
             a * b + c
         }
+    }
+    #[inline(always)]
+    fn as_f32s(v: &[Self]) -> Option<&[f32]> {
+        Some(v)
+    }
+    #[inline(always)]
+    fn as_f32s_mut(v: &mut [Self]) -> Option<&mut [f32]> {
+        Some(v)
     }
 }
