@@ -5,7 +5,7 @@
 mod ars;
 mod normal;
 
-pub use normal::{fill_normals, normal, normals_row_len, Stream};
+pub use normal::{fill_normals, normal, normals_row_len, BoxMuller, Stream};
 
 pub use ars::{ars4x32, RoundKeys, ROUNDS as ARS_ROUNDS};
 
@@ -86,7 +86,7 @@ fn draw(
             let mut row = vec![0.0; stride];
             for path in 0..n_paths {
                 for step in 0..n_steps {
-                    fill_normals::<FMA>(
+                    fill_normals::<f64, FMA>(
                         seed,
                         stream,
                         first_path + path as u64,
