@@ -11,7 +11,8 @@ pub use ars::{ars4x32, RoundKeys, ROUNDS as ARS_ROUNDS};
 
 /// The simulator's normals `z[path, step, component]` for paths
 /// `first_path .. first_path + n_paths` and steps `0 .. n_steps`, written `(path, step, comp)`
-/// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU.
+/// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU
+/// in `f64` (`f32` runs transform the same words in `f32`).
 #[allow(clippy::too_many_arguments)]
 pub fn standard_normals(
     seed: u64,
