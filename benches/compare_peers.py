@@ -3,6 +3,7 @@ installed), in one run on one machine, and prints the ratios.
 
     python benches/compare_peers.py            # the README table's workload: tanh, n=64, 2000 paths, 1000 steps
     python benches/compare_peers.py --quick    # smaller, for a smoke run
+    python benches/compare_peers.py --precision-only --steps 500 --repeats 7   # float32 vs float64 only
 
 The contenders take turns, best of ``--repeats`` each. Also reports path-steps per second,
 scaling in paths (1k → 16k) and threads (1 → all), the latter in subprocesses because
@@ -97,9 +98,25 @@ def interleaved(contenders: dict, repeats: int) -> dict:
     return best
 
 
-def ours(W, C, R, sigma, dt, n_paths, n_steps):
+def ours(W, C, R, sigma, dt, n_paths, n_steps, dtype="float64"):
     net = srnn_rs.SRNN(W, C, sigma=sigma, readout=R)
-    return lambda: net.simulate(None, dt, n_steps=n_steps, n_paths=n_paths, seed=1)
+    return lambda: net.simulate(None, dt, n_steps=n_steps, n_paths=n_paths, seed=1, dtype=dtype)
+
+
+def precision_row(W, C, R, sigma, dt, paths, steps, repeats):
+    """float32 against float64 on the same workload, taking turns, best of ``repeats`` each."""
+    runs = {dtype: ours(W, C, R, sigma, dt, paths, steps, dtype) for dtype in ("float64", "float32")}
+    for run in runs.values():
+        run()  # warm-up
+    best = {dtype: float("inf") for dtype in runs}
+    for _ in range(repeats):
+        for dtype, run in runs.items():
+            t = time.perf_counter()
+            run()
+            best[dtype] = min(best[dtype], time.perf_counter() - t)
+    ratio = best["float64"] / best["float32"]
+    print(f"float64 {best['float64']:7.3f} s   float32 {best['float32']:7.3f} s   "
+          f"ratio float64/float32 = {ratio:4.2f}x  (target >= 1.6x)")
 
 
 def main() -> None:
@@ -107,13 +124,20 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--precision-only", action="store_true", help="only the float32 vs float64 row")
+    ap.add_argument("--steps", type=int, help="steps per path (default 1000; 200 with --quick)")
     args = ap.parse_args()
     n, paths, steps, dt, sigma = 64, 2000, 1000, 0.01, 0.2
     if args.quick:
         paths, steps = 500, 200
+    steps = args.steps or steps
     W, C, R = workload(n)
     if args.threads_only:
         print(best_of(ours(W, C, R, sigma, dt, paths, steps), args.repeats))
+        return
+    if args.precision_only:
+        print(f"workload: tanh, n={n}, {paths} paths, {steps} steps, dt={dt}, one readout recorded per step")
+        precision_row(W, C, R, sigma, dt, paths, steps, args.repeats)
         return
 
     print(f"srnn_rs {srnn_rs.__version__} ({srnn_rs.cpu_features()}), {os.cpu_count()} CPUs")
@@ -138,6 +162,9 @@ def main() -> None:
         print(f"{'jax':<10} {best['jax']:8.3f} s   ratio jax/srnn_rs   = {best['jax'] / t_ours:6.1f}x")
     else:
         print("jax        not installed (pip install jax) — skipped")
+
+    print("\nfloat32 against float64 (same workload, taking turns):")
+    precision_row(W, C, R, sigma, dt, paths, steps, args.repeats)
 
     print("\nscaling in paths (same steps):")
     base = scaling[0][1] / scaling[0][0]

@@ -21,31 +21,33 @@ n = 24
 net = srnn_rs.SRNN(rng.standard_normal((n, n)) / np.sqrt(n), rng.standard_normal((n, 2)),
                    sigma=rng.uniform(0.1, 0.5, n), b=0.1 * rng.standard_normal(n))
 u = np.sin(np.arange(400)[:, None] * np.array([[0.05, 0.11]]))
-y = net.simulate(u, 0.01, n_paths=300, seed=12345, h0="stationary", burn_in=1.0)
+y = net.simulate(u, 0.01, n_paths=300, seed=12345, h0="stationary", burn_in=1.0, dtype=DTYPE)
 print(hashlib.sha256(y.tobytes()).hexdigest())
 """
 
 
-def run_hash(threads):
+def run_hash(threads, dtype="float64"):
     env = dict(os.environ)
     if threads is None:
         env.pop("RAYON_NUM_THREADS", None)
     else:
         env["RAYON_NUM_THREADS"] = str(threads)
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", f"DTYPE = {dtype!r}\n" + SCRIPT], env=env, capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
-def test_bits_do_not_depend_on_thread_count():
-    one, default, three = run_hash(1), run_hash(None), run_hash(3)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bits_do_not_depend_on_thread_count(dtype):
+    one, default, three = run_hash(1, dtype), run_hash(None, dtype), run_hash(3, dtype)
     assert len(one) == 64
     assert one == default == three
 
 
-def test_bits_do_not_depend_on_block_size_or_path_split():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bits_do_not_depend_on_block_size_or_path_split(dtype):
     net = tanh_network()
     u = np.sin(0.1 * np.arange(300))[:, None]
-    kw = dict(seed=7, h0="stationary", burn_in=0.5, record="readout", stride=7)
+    kw = dict(seed=7, h0="stationary", burn_in=0.5, record="readout", stride=7, dtype=dtype)
     ref = net.simulate(u, 0.01, n_paths=50, block_size=1, **kw)
     for block in (3, 16, 64):
         assert np.array_equal(net.simulate(u, 0.01, n_paths=50, block_size=block, **kw), ref)

@@ -47,14 +47,18 @@ def params(net):
     return A, p["b"], p["C"], S
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("sigma_kind", ["scalar", "diagonal", "full"])
-def test_driven_linear_network_matches_exact_chain_moments(sigma_kind):
+def test_driven_linear_network_matches_exact_chain_moments(sigma_kind, dtype):
     n, m, dt, T = 3, 2, 0.02, 300
     sigma = {"scalar": 0.4, "diagonal": np.array([0.2, 0.5, 0.3]), "full": np.array([[0.3, 0.1], [0.0, 0.4], [0.2, -0.2]])}[sigma_kind]
     net = linear_network(n, m, sigma=sigma, gamma=np.array([1.0, 1.5, 0.8]))
     t = dt * np.arange(T)
     u = np.stack([np.sin(2.0 * t), 0.5 * np.cos(3.0 * t)], axis=1)
-    h = net.simulate(u, dt, n_paths=20000, seed=3, record="state", stride=50)
+    h = net.simulate(u, dt, n_paths=20000, seed=3, record="state", stride=50, dtype=dtype)
+    assert h.dtype == dtype
+    # float32 round-off (~1e-7 relative) is far below the standard errors (~1e-2 relative).
+    h = h.astype(np.float64)
     A, b, C, S = params(net)
     means, covs = chain_moments(A, b, C, S, dt, u, np.zeros(n), np.zeros((n, n)))
     for rec, k in enumerate(range(0, T + 1, 50)):

@@ -281,7 +281,10 @@ class SRNN:
         stride : int
             Keep every ``stride``-th step.
         dtype : "float64" or "float32"
-            Working precision (noise is drawn in float64 either way).
+            Working precision. In float32 everything runs in float32 (16 lanes a vector
+            with AVX-512), the normals included: the Box–Muller transform of the same
+            random words as in float64, so they are the float64 normals up to float32
+            rounding (within 2e-6), and float32 and float64 runs with one seed share their noise.
         progress : bool or callable
             Show a progress bar (tqdm if installed), or call ``progress(done, total)``.
         first_path : int

@@ -12,7 +12,8 @@ from ._validate import as_int, as_seed
 def standard_normals(
     n_paths: int, n_steps: int, n_components: int, *, seed: int = 0, first_path: int = 0, burn_in: bool = False
 ) -> np.ndarray:
-    """The normals ``z[path, step, component]`` that :meth:`SRNN.simulate` draws with ``seed``.
+    """The normals ``z[path, step, component]`` that :meth:`SRNN.simulate` draws with ``seed``
+    in float64 (``dtype="float32"`` runs use the same words in float32 arithmetic, within 2e-6).
 
     Each is a pure function of (seed, path, step, component): ARS-7 (the AES-round
     counter-based generator of Random123) keyed by the seed with counter (call, step, path),

@@ -3,6 +3,7 @@
 //!
 //! On a shared machine, `REPS=200 STEPS=50` (many short runs, wall-clock minimum) is the
 //! steadier comparison: a burst of contention spoils a few short runs, not the minimum.
+//! `DTYPE=f32` runs the same workloads in single precision.
 
 #[path = "../../../benches/em_network.rs"]
 mod em_network;
@@ -10,6 +11,7 @@ mod em_network;
 use em_network::network;
 use srnn_core::model::Activation;
 use srnn_core::progress::Progress;
+use srnn_core::simd::Real;
 use srnn_core::simulation::{simulate, Input, Record, Settings, Start};
 
 /// CPU seconds of the whole process: other jobs on the machine inflate wall time.
@@ -30,6 +32,14 @@ fn env_or(name: &str, default: usize) -> usize {
 }
 
 fn main() {
+    match std::env::var("DTYPE").as_deref() {
+        Ok("f32") => probe::<f32>(),
+        Ok("f64") | Err(_) => probe::<f64>(),
+        Ok(other) => panic!("DTYPE: expected f32 or f64, got {other}"),
+    }
+}
+
+fn probe<R: Real>() {
     let (paths, steps, n) = (env_or("PATHS", 2000), env_or("STEPS", 1000), 64usize);
     let reps = env_or("REPS", 7);
     let short = std::env::var("REPS").is_ok();
@@ -55,7 +65,7 @@ fn main() {
             Record::FinalState
         };
         let per = if readout { steps + 1 } else { n };
-        let mut out = vec![0.0f64; paths * per];
+        let mut out = vec![R::ZERO; paths * per];
         let mut best = f64::INFINITY;
         for _ in 0..reps {
             let (t, wall) = (cpu_seconds(), std::time::Instant::now());

@@ -15,7 +15,16 @@ fn main() {
             fn run(out: &mut [f64], steps: usize, paths: usize, comps: usize) -> f64 {
                 let mut acc = 0.0;
                 for step in 0..steps {
-                    fill_normals::<FMA>(1, Stream::Main, 0, paths, step as u32, comps, out, comps);
+                    fill_normals::<f64, FMA>(
+                        1,
+                        Stream::Main,
+                        0,
+                        paths,
+                        step as u32,
+                        comps,
+                        out,
+                        comps,
+                    );
                     acc += out[step % out.len()];
                 }
                 acc

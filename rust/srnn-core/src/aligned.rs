@@ -56,7 +56,7 @@ impl<T> DerefMut for Aligned<T> {
 /// frames are only 16-byte aligned, and spilled 512-bit lanes would straddle two lines.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-pub(crate) struct CacheLine<T>(pub T);
+pub struct CacheLine<T>(pub T);
 
 impl<T> Deref for CacheLine<T> {
     type Target = T;

@@ -224,7 +224,7 @@ fn sweep<const FMA: bool>(
             }
         }
         if let Some(mult) = &lay.mult {
-            fill_normals::<FMA>(
+            fill_normals::<f64, FMA>(
                 s.seed,
                 Stream::Main,
                 s.first_path,

@@ -185,7 +185,7 @@ fn binned_weights(
                 zs: &mut [f64],
                 stride: usize,
             ) -> () {
-                fill_normals::<FMA>(seed, Stream::Main, first_path, rows, step, r, zs, stride)
+                fill_normals::<f64, FMA>(seed, Stream::Main, first_path, rows, step, r, zs, stride)
             }
         );
         let norm = scale / counts[bin] as f64;

@@ -236,7 +236,7 @@ fn flow<const FMA: bool>(
     }
     for j in 0..l.n_steps {
         if jac.mult.is_some() {
-            fill_normals::<FMA>(
+            fill_normals::<f64, FMA>(
                 seed,
                 Stream::Main,
                 first_path,

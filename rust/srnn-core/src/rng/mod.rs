@@ -5,13 +5,14 @@
 mod ars;
 mod normal;
 
-pub use normal::{fill_normals, normal, normals_row_len, Stream};
+pub use normal::{fill_normals, normal, normals_row_len, BoxMuller, Stream};
 
 pub use ars::{ars4x32, RoundKeys, ROUNDS as ARS_ROUNDS};
 
 /// The simulator's normals `z[path, step, component]` for paths
 /// `first_path .. first_path + n_paths` and steps `0 .. n_steps`, written `(path, step, comp)`
-/// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU.
+/// row-major into `out`; bit-identical to what [`crate::simulation::simulate`] draws on this CPU
+/// in `f64` (`f32` runs transform the same words in `f32`).
 #[allow(clippy::too_many_arguments)]
 pub fn standard_normals(
     seed: u64,
@@ -86,7 +87,7 @@ fn draw(
             let mut row = vec![0.0; stride];
             for path in 0..n_paths {
                 for step in 0..n_steps {
-                    fill_normals::<FMA>(
+                    fill_normals::<f64, FMA>(
                         seed,
                         stream,
                         first_path + path as u64,

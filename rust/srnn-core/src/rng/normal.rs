@@ -97,21 +97,23 @@ pub fn normal<const FMA: bool>(
 /// Units side by side: Box–Muller is a long dependency chain (logarithm, square root,
 /// polynomials), and more independent chains per batch hide more of its latency.
 const BATCH: usize = 8;
-const LANES: usize = BATCH * RUN;
+pub const LANES: usize = BATCH * RUN;
 
 /// Normals for paths `first_path .. first_path + n_paths` at one `step`, components
 /// `0..n_components`, written row by row into `out` (row stride `row_stride`). Exactly the
 /// first [`normals_row_len`]`(n_components)` entries of each row are written.
+/// `f32` outputs are the Box–Muller transform of the same words in `f32` arithmetic
+/// ([`BoxMuller`]).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn fill_normals<const FMA: bool>(
+pub fn fill_normals<T: BoxMuller, const FMA: bool>(
     seed: u64,
     stream: Stream,
     first_path: u64,
     n_paths: usize,
     step: u32,
     n_components: usize,
-    out: &mut [f64],
+    out: &mut [T],
     row_stride: usize,
 ) {
     let per_row = n_components.div_ceil(UNIT);
@@ -147,13 +149,13 @@ pub fn fill_normals<const FMA: bool>(
             }
         }
         units(&ctr, &keys, &mut scratch.words);
-        let z = normals_lanes::<FMA>(&mut scratch);
+        let z = T::normals_lanes::<FMA>(&mut scratch);
         for (slot, &(path, unit)) in slots.iter().enumerate().take(tasks - task) {
             let start = unit * UNIT;
             let len = UNIT.min(row_len - start);
             let dst = &mut out[path * row_stride + start..path * row_stride + start + len];
             for (run, chunk) in dst.chunks_exact_mut(RUN).enumerate() {
-                let src: &[f64; RUN] = z[run][slot * RUN..(slot + 1) * RUN].try_into().unwrap();
+                let src: &[T; RUN] = z[run][slot * RUN..(slot + 1) * RUN].try_into().unwrap();
                 chunk.copy_from_slice(src);
             }
         }
@@ -165,9 +167,53 @@ pub fn fill_normals<const FMA: bool>(
 /// radii. Left to itself LLVM put the radii in a slot 8 bytes off a line, and every 512-bit
 /// load and store of the second pass split in two.
 #[repr(C, align(64))]
-struct Scratch {
+pub struct Scratch {
     words: CacheLine<[[u64; RUN]; BATCH]>,
     radius_sq: [f64; LANES],
+}
+
+/// The output types of [`fill_normals`]: the Box–Muller transform of a batch of words.
+pub trait BoxMuller: Copy {
+    /// The normals of the batch's pairs: `ρ cos θ` in the first run, `ρ sin θ` in the second.
+    fn normals_lanes<const FMA: bool>(scratch: &mut Scratch) -> CacheLine<[[Self; LANES]; 2]>;
+}
+
+impl BoxMuller for f64 {
+    #[inline(always)]
+    fn normals_lanes<const FMA: bool>(scratch: &mut Scratch) -> CacheLine<[[f64; LANES]; 2]> {
+        normals_lanes::<FMA>(scratch)
+    }
+}
+
+/// The same words and layout in `f32` arithmetic: each `f32` normal is the `f64` one up to
+/// a few `f32` roundings of the radius and the angle (at most `2·10⁻⁶` apart, tested).
+impl BoxMuller for f32 {
+    #[inline(always)]
+    fn normals_lanes<const FMA: bool>(scratch: &mut Scratch) -> CacheLine<[[f32; LANES]; 2]> {
+        use crate::vmath::single::{minus_two_ln_uniform, sincos_of_word};
+        let pairs: &[u64; LANES] = scratch.words.as_flattened().try_into().unwrap();
+        // The words split first: loops over 64-bit pairs vectorise 8 lanes wide, over 32-bit
+        // words 16.
+        let mut radius_words = CacheLine([0u32; LANES]);
+        let mut angle_words = CacheLine([0u32; LANES]);
+        for l in 0..LANES {
+            radius_words[l] = pairs[l] as u32;
+            angle_words[l] = (pairs[l] >> 32) as u32;
+        }
+        // Two passes, as in `f64`: the square roots then wait on values computed long before.
+        let mut radius_sq = CacheLine([0.0f32; LANES]);
+        for l in 0..LANES {
+            radius_sq[l] = minus_two_ln_uniform::<FMA>(radius_words[l]);
+        }
+        let mut z = CacheLine([[0.0f32; LANES]; 2]);
+        for l in 0..LANES {
+            let radius = radius_sq[l].sqrt();
+            let (s, c) = sincos_of_word::<FMA>(angle_words[l]);
+            z[0][l] = radius * c;
+            z[1][l] = radius * s;
+        }
+        z
+    }
 }
 
 #[inline(always)]
@@ -204,7 +250,7 @@ mod tests {
         // run of a unit. 5, 15 and 17 tasks leave the last batch of lanes partly used.
         for &(paths, comps, stride) in &[(5usize, 11usize, 24usize), (3, 70, 88), (17, 8, 8)] {
             let mut out = vec![f64::NAN; paths * stride];
-            fill_normals::<FMA>(
+            fill_normals::<f64, FMA>(
                 42,
                 Stream::Main,
                 1_000_000_000_000,
@@ -270,6 +316,82 @@ mod tests {
         }
     }
 
+    /// The documented relation: the same words through Box–Muller in `f32`, within
+    /// `2·10⁻⁶` of the `f64` normals, for both FMA settings and across partial batches.
+    #[test]
+    fn f32_normals_are_the_f64_ones_to_f32_rounding() {
+        let mut worst = 0.0f64;
+        for &(paths, comps, stride) in &[(5usize, 11usize, 24usize), (3, 70, 88), (4096, 64, 64)] {
+            for step in [0u32, 17, 123_456] {
+                let mut wide = vec![f64::NAN; paths * stride];
+                let mut single = vec![f32::NAN; paths * stride];
+                let mut fused = vec![f32::NAN; paths * stride];
+                let first = 1_000_000_007;
+                fill_normals::<f64, true>(
+                    9,
+                    Stream::BurnIn,
+                    first,
+                    paths,
+                    step,
+                    comps,
+                    &mut wide,
+                    stride,
+                );
+                fill_normals::<f32, false>(
+                    9,
+                    Stream::BurnIn,
+                    first,
+                    paths,
+                    step,
+                    comps,
+                    &mut single,
+                    stride,
+                );
+                fill_normals::<f32, true>(
+                    9,
+                    Stream::BurnIn,
+                    first,
+                    paths,
+                    step,
+                    comps,
+                    &mut fused,
+                    stride,
+                );
+                let written = normals_row_len(comps);
+                for p in 0..paths {
+                    for c in 0..stride {
+                        let (a, b, f) = (
+                            wide[p * stride + c],
+                            single[p * stride + c],
+                            fused[p * stride + c],
+                        );
+                        if c < written {
+                            worst = worst.max((a - b as f64).abs()).max((a - f as f64).abs());
+                        } else {
+                            assert!(b.is_nan() && f.is_nan());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(worst <= 2e-6, "{worst}");
+        // Not a copy of the f64 normals rounded: the arithmetic is f32's.
+        assert!(worst > 1e-7, "{worst}");
+    }
+
+    #[test]
+    fn f32_moments_are_standard_normal() {
+        let n = 400_000usize;
+        let mut out = vec![0.0f32; n];
+        fill_normals::<f32, true>(7, Stream::Main, 0, n / 8, 0, 8, &mut out, 8);
+        let out: Vec<f64> = out.iter().map(|&x| x as f64).collect();
+        let mean = out.iter().sum::<f64>() / n as f64;
+        let var = out.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        let se = 1.0 / (n as f64).sqrt();
+        assert!(mean.abs() < 5.0 * se, "mean {mean}");
+        assert!((var - 1.0).abs() < 5.0 * 2f64.sqrt() * se, "var {var}");
+    }
+
     #[test]
     fn streams_steps_paths_and_seeds_differ() {
         let base = normal::<false>(1, Stream::Main, 3, 4, 5);
@@ -284,10 +406,10 @@ mod tests {
     fn moments_are_standard_normal() {
         let n = 400_000usize;
         let mut out = vec![0.0; n];
-        fill_normals::<false>(7, Stream::Main, 0, n / 8, 0, 8, &mut out, 8);
+        fill_normals::<f64, false>(7, Stream::Main, 0, n / 8, 0, 8, &mut out, 8);
         // The FMA levels' normals are the same numbers up to rounding.
         let mut fused = vec![0.0; 40_000];
-        fill_normals::<true>(7, Stream::Main, 0, 5_000, 0, 8, &mut fused, 8);
+        fill_normals::<f64, true>(7, Stream::Main, 0, 5_000, 0, 8, &mut fused, 8);
         for (a, b) in fused.iter().zip(&out) {
             assert!((a - b).abs() <= 4e-15 * b.abs().max(1.0), "{a} vs {b}");
         }

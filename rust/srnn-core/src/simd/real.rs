@@ -1,9 +1,9 @@
 use std::fmt::Debug;
 use std::ops::{Add, Mul, Neg, Sub};
 
-/// The floating-point types a simulation can run in. Random numbers and elementary
-/// functions are computed in `f64` and rounded, so `f32` runs share their noise with `f64`
-/// runs of the same seed.
+/// The floating-point types a simulation can run in. `f32` runs compute everything in `f32`
+/// (the product, tanh and sigmoid, and the normals: Box–Muller of the same random words as
+/// `f64`, so `f32` and `f64` runs of one seed share their noise up to `f32` rounding).
 pub trait Real:
     Copy
     + Send
@@ -41,6 +41,15 @@ pub trait Real:
     }
     #[inline(always)]
     fn as_f64s_mut(_: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
+    /// The same for `f32`.
+    #[inline(always)]
+    fn as_f32s(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f32s_mut(_: &mut [Self]) -> Option<&mut [f32]> {
         None
     }
 }
@@ -106,5 +115,13 @@ impl Real for f32 {
         } else {
             a * b + c
         }
+    }
+    #[inline(always)]
+    fn as_f32s(v: &[Self]) -> Option<&[f32]> {
+        Some(v)
+    }
+    #[inline(always)]
+    fn as_f32s_mut(v: &mut [Self]) -> Option<&mut [f32]> {
+        Some(v)
     }
 }

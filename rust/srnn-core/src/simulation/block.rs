@@ -17,8 +17,8 @@ pub(crate) struct Workspace<R> {
     scratch: Aligned<R>,
     /// `h (I − dt Γ)ᵀ` or the correlated noise, for the models the fused step does not cover.
     leak: Aligned<R>,
-    z: Aligned<f64>,
-    z_r: Aligned<R>,
+    /// The step's normals in the working precision (`f32` ones drawn in `f32`).
+    z: Aligned<R>,
     y: Aligned<R>,
     cu: Aligned<R>,
     /// `b + C_in u_k` of a shared input: the step's bias inside the activation.
@@ -38,8 +38,7 @@ impl<R: Real> Workspace<R> {
             drift: Aligned::filled(block * p.width, R::ZERO),
             scratch: Aligned::filled(block * p.width, R::ZERO),
             leak: Aligned::filled(block * p.width, R::ZERO),
-            z: Aligned::filled(block * z_stride, 0.0),
-            z_r: Aligned::filled(block * z_stride, R::ZERO),
+            z: Aligned::filled(block * z_stride, R::ZERO),
             y: Aligned::filled(block * p.readout.p_width, R::ZERO),
             cu: Aligned::filled(p.width, R::ZERO),
             inner_bias: Aligned::filled(p.width, R::ZERO),
@@ -219,7 +218,7 @@ fn advance<R: Real, const FMA: bool>(
     // The normals after the activation, not before the product: written last, they are
     // still in L1 when the update reads them (the product streams all of `Wᵀ` through it).
     if !matches!(p.noise, NoiseP::None) {
-        fill_normals::<FMA>(
+        draw_normals::<R, FMA>(
             s.seed,
             stream,
             first_path,
@@ -332,16 +331,13 @@ fn advance<R: Real, const FMA: bool>(
                         let drow = &drift[b * width..(b + 1) * width];
                         let zrow = &ws.z[b * zs..b * zs + width];
                         for i in 0..width {
-                            hrow[i] = R::madd::<FMA>(scale[i], R::from_f64(zrow[i]), drow[i]);
+                            hrow[i] = R::madd::<FMA>(scale[i], zrow[i], drow[i]);
                         }
                     }
                 }
                 NoiseP::Full(sigma_t) => {
-                    let z_r = &mut ws.z_r[..rows * zs];
-                    for (dst, &src) in z_r.iter_mut().zip(&ws.z[..rows * zs]) {
-                        *dst = R::from_f64(src);
-                    }
-                    rows_times::<R, FMA>(rows, p.r, z_r, zs, sigma_t, width, None, noise_out);
+                    let z = &ws.z[..rows * zs];
+                    rows_times::<R, FMA>(rows, p.r, z, zs, sigma_t, width, None, noise_out);
                     for ((hv, &d), &e) in h.iter_mut().zip(drift.iter()).zip(noise_out.iter()) {
                         *hv = d + e;
                     }
@@ -353,7 +349,7 @@ fn advance<R: Real, const FMA: bool>(
                         let zrow = &ws.z[b * zs..b * zs + width];
                         for i in 0..width {
                             let diffusion = R::madd::<FMA>(mult[i], hrow[i], add[i]);
-                            hrow[i] = R::madd::<FMA>(diffusion, R::from_f64(zrow[i]), drow[i]);
+                            hrow[i] = R::madd::<FMA>(diffusion, zrow[i], drow[i]);
                         }
                     }
                 }
@@ -390,7 +386,7 @@ struct FusedRows<'a, R> {
     h: &'a mut [R],
     drift: &'a [R],
     input: &'a InputRows<'a, R>,
-    z: &'a [f64],
+    z: &'a [R],
     zs: usize,
 }
 
@@ -403,7 +399,7 @@ trait StepNoise<R: Real> {
         c: usize,
         det: [R; LANES],
         h: &[R; LANES],
-        z: &[f64; LANES],
+        z: &[R; LANES],
     ) -> [R; LANES];
 }
 
@@ -417,7 +413,7 @@ impl<R: Real> StepNoise<R> for NoNoise {
         _: usize,
         det: [R; LANES],
         _: &[R; LANES],
-        _: &[f64; LANES],
+        _: &[R; LANES],
     ) -> [R; LANES] {
         det
     }
@@ -433,12 +429,12 @@ impl<R: Real> StepNoise<R> for AdditiveNoise<'_, R> {
         c: usize,
         det: [R; LANES],
         _: &[R; LANES],
-        z: &[f64; LANES],
+        z: &[R; LANES],
     ) -> [R; LANES] {
         let scale = lanes(self.0, c);
         let mut next = det;
         for l in 0..LANES {
-            next[l] = R::madd::<FMA>(scale[l], R::from_f64(z[l]), det[l]);
+            next[l] = R::madd::<FMA>(scale[l], z[l], det[l]);
         }
         next
     }
@@ -457,13 +453,13 @@ impl<R: Real> StepNoise<R> for MultiplicativeNoise<'_, R> {
         c: usize,
         det: [R; LANES],
         h: &[R; LANES],
-        z: &[f64; LANES],
+        z: &[R; LANES],
     ) -> [R; LANES] {
         let (add, mult) = (lanes(self.add, c), lanes(self.mult, c));
         let mut next = det;
         for l in 0..LANES {
             let diffusion = R::madd::<FMA>(mult[l], h[l], add[l]);
-            next[l] = R::madd::<FMA>(diffusion, R::from_f64(z[l]), det[l]);
+            next[l] = R::madd::<FMA>(diffusion, z[l], det[l]);
         }
         next
     }
@@ -480,7 +476,7 @@ fn fused_rows<R: Real, const FMA: bool, N: StepNoise<R>>(
     dt: R,
     noise: &N,
 ) -> std::result::Result<(), usize> {
-    let zero_z = [0.0f64; LANES];
+    let zero_z = [R::ZERO; LANES];
     // Slices of exactly `width` let LLVM drop the bounds checks of every chunk.
     let decay = &decay[..width];
     for b in 0..rows {
@@ -513,6 +509,46 @@ fn fused_rows<R: Real, const FMA: bool, N: StepNoise<R>>(
         }
     }
     Ok(())
+}
+
+/// [`fill_normals`] in the working precision: `f32` normals are drawn in `f32` arithmetic.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn draw_normals<R: Real, const FMA: bool>(
+    seed: u64,
+    stream: Stream,
+    first_path: u64,
+    rows: usize,
+    step: u32,
+    n_components: usize,
+    out: &mut [R],
+    row_stride: usize,
+) {
+    if let Some(out) = R::as_f64s_mut(out) {
+        fill_normals::<f64, FMA>(
+            seed,
+            stream,
+            first_path,
+            rows,
+            step,
+            n_components,
+            out,
+            row_stride,
+        );
+    } else if let Some(out) = R::as_f32s_mut(out) {
+        fill_normals::<f32, FMA>(
+            seed,
+            stream,
+            first_path,
+            rows,
+            step,
+            n_components,
+            out,
+            row_stride,
+        );
+    } else {
+        unreachable!("the working precision is f64 or f32");
+    }
 }
 
 enum InputRows<'a, R> {

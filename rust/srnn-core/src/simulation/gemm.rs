@@ -66,14 +66,45 @@ pub fn rows_times<R: Real, const FMA: bool>(
                     // SAFETY: WIDE is true only in the AVX-512 variant.
                     return unsafe { avx512::rows_times(&ops, rows, out) };
                 }
+                #[cfg(target_arch = "x86_64")]
+                if let Some((ops, out)) = single(ops, out) {
+                    // SAFETY: as above.
+                    return unsafe { super::gemm_f32::avx512::rows_times(&ops, rows, out) };
+                }
                 portable::<R, true>(ops, rows, out)
             } else if FMA {
+                #[cfg(target_arch = "x86_64")]
+                if let Some((ops, out)) = single(ops, out) {
+                    // SAFETY: FMA is true only in the AVX2 and AVX-512 variants.
+                    return unsafe { super::gemm_f32::avx2::rows_times(&ops, rows, out) };
+                }
                 narrow_tiles(ops, rows, out)
             } else {
                 portable::<R, true>(ops, rows, out)
             }
         }
     )
+}
+
+/// The operands as `f32`s when `R` is `f32`.
+#[inline(always)]
+#[allow(dead_code)]
+fn single<'a, R: Real>(
+    ops: &Operands<'a, R>,
+    out: &'a mut [R],
+) -> Option<(Operands<'a, f32>, &'a mut [f32])> {
+    let ops = Operands {
+        k: ops.k,
+        x: R::as_f32s(ops.x)?,
+        x_stride: ops.x_stride,
+        wt: R::as_f32s(ops.wt)?,
+        width: ops.width,
+        bias: match ops.bias {
+            Some(b) => Some(R::as_f32s(b)?),
+            None => None,
+        },
+    };
+    Some((ops, R::as_f32s_mut(out)?))
 }
 
 /// The product with AVX2's sixteen `ymm` registers: a 6 × 8 tile is 12 accumulators, two
@@ -479,6 +510,64 @@ mod tests {
                     // SAFETY: AVX2 and FMA were detected just above.
                     unsafe { avx2(&ops, rows, &mut avx2_tiles) };
                     assert_eq!(bits(&avx2_tiles), bits(&tiles), "AVX2 tiles, rows {rows}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn f32_kernels_have_the_bits_of_the_portable_fused_tiles() {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Widths cover 64-column tiles, 16-column and 8-column remainders and their mixes;
+        // row counts cover tiles of 6, 4 and 1 and the eight-row remainder.
+        for &(rows, k, width) in &[
+            (1usize, 3usize, 8usize),
+            (5, 7, 16),
+            (8, 64, 64),
+            (14, 64, 64),
+            (16, 5, 96),
+            (11, 33, 136),
+            (17, 9, 40),
+            (9, 12, 24),
+        ] {
+            let x: Vec<f32> = (0..rows * (k + 1))
+                .map(|i| ((i * 37 % 11) as f32) * 0.173 - 0.9)
+                .collect();
+            let wt: Vec<f32> = (0..k * width)
+                .map(|i| ((i * 13 % 7) as f32) * 0.311 - 1.0)
+                .collect();
+            let bias: Vec<f32> = (0..width).map(|i| i as f32 * 0.037).collect();
+            for bias in [None, Some(&bias[..])] {
+                let ops = Operands {
+                    k,
+                    x: &x,
+                    x_stride: k + 1,
+                    wt: &wt,
+                    width,
+                    bias,
+                };
+                let mut tiles = vec![f32::NAN; rows * width];
+                portable::<f32, true>(&ops, rows, &mut tiles);
+                for b in 0..rows {
+                    for i in 0..width {
+                        let want = bias.map_or(0.0, |v| v[i] as f64)
+                            + (0..k)
+                                .map(|j| x[b * (k + 1) + j] as f64 * wt[j * width + i] as f64)
+                                .sum::<f64>();
+                        let got = tiles[b * width + i] as f64;
+                        assert!((got - want).abs() <= 1e-5 * (1.0 + want.abs()));
+                    }
+                }
+                let mut fast = vec![f32::NAN; rows * width];
+                rows_times::<f32, true>(rows, k, &x, k + 1, &wt, width, bias, &mut fast);
+                let at = format!("rows {rows}, k {k}, width {width}");
+                assert_eq!(bits(&fast), bits(&tiles), "{at}");
+                #[cfg(target_arch = "x86_64")]
+                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                    let mut avx2 = vec![f32::NAN; rows * width];
+                    // SAFETY: AVX2 and FMA were detected just above.
+                    unsafe { super::super::gemm_f32::avx2::rows_times(&ops, rows, &mut avx2) };
+                    assert_eq!(bits(&avx2), bits(&tiles), "AVX2, {at}");
                 }
             }
         }

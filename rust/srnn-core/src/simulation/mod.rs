@@ -8,6 +8,7 @@
 
 mod block;
 pub(crate) mod gemm;
+mod gemm_f32;
 pub(crate) mod prepared;
 
 use rayon::prelude::*;

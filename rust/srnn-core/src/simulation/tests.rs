@@ -142,30 +142,40 @@ fn divergence_names_path_and_step() {
     }
 }
 
+/// Over a short horizon a float32 run follows the float64 run of the same seed to float32
+/// round-off: the same model, and normals within 2e-6 of each other (`rng::normal`).
 #[test]
 fn f32_tracks_f64() {
     let (n, m, steps, paths) = (16, 1, 200, 8);
-    let (noise, gamma) = all_noise_kinds(n).remove(0);
-    let model = network(n, m, noise, gamma, Activation::Tanh);
-    let mut s = Settings::new(0.01, steps, paths);
-    s.record = Record::Readout;
-    let a = run(&model, Input::Zero, &s);
-    let mut b = vec![0.0f32; a.len()];
-    simulate::<f32>(
-        &model,
-        Input::Zero,
-        Start::Zero,
-        &s,
-        &mut b,
-        &Progress::new(),
-    )
-    .unwrap();
-    let worst = a
-        .iter()
-        .zip(&b)
-        .map(|(x, y)| (x - *y as f64).abs())
-        .fold(0.0, f64::max);
-    assert!(worst < 1e-4, "f32 deviates by {worst}");
+    let mut worst = 0.0f64;
+    for activation in [Activation::Tanh, Activation::Sigmoid] {
+        for (noise, gamma) in all_noise_kinds(n) {
+            let model = network(n, m, noise, gamma, activation);
+            for record in [Record::Readout, Record::State] {
+                let mut s = Settings::new(0.01, steps, paths);
+                s.seed = 5;
+                s.record = record;
+                let a = run(&model, Input::Zero, &s);
+                let mut b = vec![0.0f32; a.len()];
+                simulate::<f32>(
+                    &model,
+                    Input::Zero,
+                    Start::Zero,
+                    &s,
+                    &mut b,
+                    &Progress::new(),
+                )
+                .unwrap();
+                for (x, y) in a.iter().zip(&b) {
+                    worst = worst.max((x - *y as f64).abs() / x.abs().max(1.0));
+                }
+            }
+        }
+    }
+    // Measured 3.2e-6 (about 27 float32 ulps of 1): round-off accumulated over 200
+    // contracting steps, with every noise kind and both vectorised activations.
+    assert!(worst < 1e-5, "f32 deviates by {worst}");
+    assert!(worst > 0.0);
 }
 
 #[test]

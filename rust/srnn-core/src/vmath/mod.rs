@@ -4,6 +4,8 @@
 
 use crate::simd::madd;
 
+pub mod single;
+
 #[inline(always)]
 fn horner<const FMA: bool>(x: f64, coeffs: &[f64]) -> f64 {
     let mut acc = coeffs[coeffs.len() - 1];
