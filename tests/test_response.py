@@ -118,9 +118,12 @@ def test_fdt_gauss_is_exact_for_a_linear_network(lin):
 
 
 def test_order_two_vanishes_for_a_linear_network(lin):
-    fd2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, n_paths=4, seed=1)
-    assert fd2.method == "fd" and fd2.values.shape == (5, 5, 2, 2, 2)
+    fd2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, method="fd", n_paths=4, seed=1)
+    assert fd2.values.shape == (5, 5, 2, 2, 2)
     assert np.abs(fd2.values).max() < 1e-6
+    adj2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, n_paths=4, seed=1)
+    assert adj2.method == "adjoint" and adj2.values.shape == (5, 5, 2, 2, 2)
+    assert not adj2.values.any() and not adj2.stderr.any()
     g2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, method="girsanov", n_paths=3000, seed=1)
     assert_within(g2.values, 0.0, g2.stderr, what="girsanov K2 of a linear network")
 
@@ -250,6 +253,17 @@ def test_order_two_fd_vs_girsanov():
     fdb_se = fd.stderr.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
     assert np.abs(fdb).max() > 5 * fdb_se.max(), "K2 should be clearly nonzero here"
     assert_within(gir.values, fdb, np.hypot(gir.stderr, fdb_se), what="girsanov K2 vs fd K2")
+    adj = response_kernels(net, n_paths=4000, **kw)
+    assert adj.method == "adjoint" and adj.values.shape == (10, 10, 1, 1, 1)
+    assert_within(adj.values, fd.values, np.hypot(adj.stderr, fd.stderr), what="adjoint K2 vs fd K2")
+    adjb = adj.values.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
+    adjb_se = adj.stderr.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
+    assert_within(gir.values, adjb, np.hypot(gir.stderr, adjb_se), what="girsanov K2 vs adjoint K2")
+    # same paths, same noise: the pathwise values are fd's limit, far below the SE
+    same = response_kernels(net, method="fd", n_paths=50, eps=1e-3, **kw)
+    small = response_kernels(net, n_paths=50, **kw)
+    assert np.abs(same.values - small.values).max() < 1e-3 * np.abs(small.values).max()
+    assert (adj.stderr < fd.stderr).all()
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -264,7 +278,7 @@ def test_methods_that_do_not_apply_say_why(lin, tanh4):
     with pytest.raises(ValueError, match="span"):
         response_kernels(partial, dt=0.01, max_lag=0.1, method="girsanov", n_paths=4)
     with pytest.raises(ValueError, match="first-order"):
-        response_kernels(tanh4, dt=0.01, max_lag=0.1, method="adjoint", order=2)
+        response_kernels(tanh4, dt=0.01, max_lag=0.1, method="fdt_gauss", order=2)
     unstable = SRNN(2.0 * np.eye(2), np.ones((2, 1)), activation="identity", sigma=0.1)
     with pytest.raises(ValueError, match="positive stable"):
         response_kernels(unstable, dt=0.01, max_lag=0.1, method="exact")
