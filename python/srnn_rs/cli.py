@@ -95,7 +95,7 @@ def demo(args: argparse.Namespace) -> int:
     # estimator gives every pair of lags from one tangent per lag on each path.
     dt3, horizon = 2 * dt, 3.0
     common3 = dict(common, dt=dt3)
-    k2 = response_kernels(net, order=2, max_lag=horizon, method="adjoint", n_paths=max(100, paths // 2), **common3)
+    k2 = response_kernels(net, order=2, max_lag=horizon, method="adjoint", n_paths=paths, **common3)
     i1, i2 = int(round(0.5 / dt3)), int(round(0.2 / dt3))
     print(f"K2 by adjoint ({k2.n_paths} paths, {len(k2.lags)}x{len(k2.lags)} lags, step {dt3}): K2(0.5, 0.2) = "
           f"{k2.values[i1, i2, 0, 0, 0]:+.4f} ± {k2.stderr[i1, i2, 0, 0, 0]:.4f}, symmetric: "
