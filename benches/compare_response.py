@@ -12,7 +12,10 @@ error (cost ∝ time × SE², since SE ∝ 1/√paths).
 Last, every estimator's bias (against a 10× larger adjoint run), standard error and time at
 10⁴ paths on one nonlinear network.
 
-Run: ``python benches/compare_response.py [--quick]``.
+Then the second order: the cost per K2 point at equal standard error of ``adjoint`` (pathwise),
+``fd`` and ``girsanov``, and the 1-D bistable network of issue 19 (``--k2`` runs only these).
+
+Run: ``python benches/compare_response.py [--quick] [--k2]``.
 """
 
 from __future__ import annotations
@@ -163,10 +166,54 @@ def estimator_table(quick: bool) -> None:
               f"{z.max():>9.1f}{t:>9.2f}")
 
 
+def second_order(quick: bool) -> None:
+    """K2 per point at equal SE (adjoint vs fd vs girsanov), then the 1-D bistable case."""
+    n, m, p = 4, 1, 1
+    dt, max_lag, burn_in = 0.05, 0.95, 5.0  # 20 lags
+    net, _ = network(n, m, p, seed=2)
+    scale = 0.2 if quick else 1.0
+    runs = {
+        "adjoint": dict(n_paths=int(4000 * scale)),
+        "fd": dict(n_paths=int(400 * scale)),
+        "girsanov": dict(n_paths=int(4000 * scale)),
+    }
+    print(f"\nK2: cost per kernel point at equal standard error (tanh n={n}, m={m}, p={p}, 20 lags, dt={dt})")
+    print(f"  {'method':<11}{'paths':>7}{'time s':>9}{'mean SE':>11}{'s/point @ SE=1e-3':>20}{'vs adjoint':>12}")
+    base = None
+    for name, kw in runs.items():
+        t, k = best_of(lambda: srnn_rs.response_kernels(net, order=2, method=name, dt=dt, max_lag=max_lag,
+                                                        burn_in=burn_in, seed=3, **kw), 1)
+        se = float(np.mean(k.stderr))
+        per_point = t * (se / 1e-3) ** 2 / k.values.size
+        if base is None:
+            base = per_point
+        print(f"  {name:<11}{kw['n_paths']:>7}{t:>9.3f}{se:>11.2e}{per_point:>20.3e}{per_point / base:>11.1f}x")
+
+    bistable = srnn_rs.SRNN([[2.5]], [[1.0]], b=[0.1], gamma=1.0, sigma=0.7, activation="tanh")
+    kw = dict(order=2, dt=0.02, max_lag=1.5, seed=0)
+    paths, fd_paths = (4000, 80) if quick else (20_000, 400)
+    t_adj, adj = best_of(lambda: srnn_rs.response_kernels(bistable, method="adjoint", n_paths=paths, **kw), 1)
+    t_fd, fd = best_of(lambda: srnn_rs.response_kernels(bistable, method="fd", n_paths=fd_paths, **kw), 1)
+    i1, i2 = int(round(0.5 / 0.02)), int(round(1.0 / 0.02))
+    same = srnn_rs.response_kernels(bistable, method="adjoint", n_paths=fd_paths, **kw)  # fd's paths
+    pos = same.stderr > 0
+    print(f"\nK2 of the 1-D bistable tanh network (w=2.5, b=0.1, sigma=0.7), dt=0.02, 76x76 lags")
+    print(f"  adjoint {paths} paths: {t_adj:.2f} s; K2(0.5, 1.0) = {adj.values[i1, i2, 0, 0, 0]:+.4f} "
+          f"± {adj.stderr[i1, i2, 0, 0, 0]:.4f}; SE range {adj.stderr[adj.stderr > 0].min():.4f}"
+          f"–{adj.stderr.max():.4f}")
+    print(f"  fd {fd_paths} paths: {t_fd:.2f} s (so {t_fd * paths / fd_paths:.0f} s at {paths}); on the same "
+          f"{fd_paths} paths: SE fd / adjoint median {np.median(fd.stderr[pos] / same.stderr[pos]):.4f}, "
+          f"max |fd − adjoint| / SE {np.max(np.abs(fd.values - same.values)[pos] / same.stderr[pos]):.1e}")
+    print(f"  time ratio at equal paths: {t_fd * paths / fd_paths / t_adj:.0f}x")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer paths, one repetition")
+    ap.add_argument("--k2", action="store_true", help="only the second-order tables")
     args = ap.parse_args()
-    headline(args.quick)
-    per_point_costs(args.quick)
-    estimator_table(args.quick)
+    if not args.k2:
+        headline(args.quick)
+        per_point_costs(args.quick)
+        estimator_table(args.quick)
+    second_order(args.quick)

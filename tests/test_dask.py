@@ -81,6 +81,7 @@ def test_stationary_stats_and_correlation(client):
 
 @pytest.mark.parametrize("method,order,extra", [
     ("adjoint", 1, {}),
+    ("adjoint", 2, {}),
     ("girsanov", 1, {"bin_width": 2}),
     ("girsanov", 2, {}),
     ("fd", 2, {}),

@@ -118,9 +118,12 @@ def test_fdt_gauss_is_exact_for_a_linear_network(lin):
 
 
 def test_order_two_vanishes_for_a_linear_network(lin):
-    fd2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, n_paths=4, seed=1)
-    assert fd2.method == "fd" and fd2.values.shape == (5, 5, 2, 2, 2)
+    fd2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, method="fd", n_paths=4, seed=1)
+    assert fd2.values.shape == (5, 5, 2, 2, 2)
     assert np.abs(fd2.values).max() < 1e-6
+    adj2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, n_paths=4, seed=1)
+    assert adj2.method == "adjoint" and adj2.values.shape == (5, 5, 2, 2, 2)
+    assert not adj2.values.any() and not adj2.stderr.any()
     g2 = response_kernels(lin, dt=0.05, max_lag=0.2, order=2, method="girsanov", n_paths=3000, seed=1)
     assert_within(g2.values, 0.0, g2.stderr, what="girsanov K2 of a linear network")
 
@@ -250,6 +253,17 @@ def test_order_two_fd_vs_girsanov():
     fdb_se = fd.stderr.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
     assert np.abs(fdb).max() > 5 * fdb_se.max(), "K2 should be clearly nonzero here"
     assert_within(gir.values, fdb, np.hypot(gir.stderr, fdb_se), what="girsanov K2 vs fd K2")
+    adj = response_kernels(net, n_paths=4000, **kw)
+    assert adj.method == "adjoint" and adj.values.shape == (10, 10, 1, 1, 1)
+    assert_within(adj.values, fd.values, np.hypot(adj.stderr, fd.stderr), what="adjoint K2 vs fd K2")
+    adjb = adj.values.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
+    adjb_se = adj.stderr.reshape(2, 5, 2, 5).mean(axis=(1, 3)).reshape(2, 2, 1, 1, 1)
+    assert_within(gir.values, adjb, np.hypot(gir.stderr, adjb_se), what="girsanov K2 vs adjoint K2")
+    # same paths, same noise: the pathwise values are fd's limit, far below the SE
+    same = response_kernels(net, method="fd", n_paths=50, eps=1e-3, **kw)
+    small = response_kernels(net, n_paths=50, **kw)
+    assert np.abs(same.values - small.values).max() < 1e-3 * np.abs(small.values).max()
+    assert (adj.stderr < fd.stderr).all()
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -264,7 +278,7 @@ def test_methods_that_do_not_apply_say_why(lin, tanh4):
     with pytest.raises(ValueError, match="span"):
         response_kernels(partial, dt=0.01, max_lag=0.1, method="girsanov", n_paths=4)
     with pytest.raises(ValueError, match="first-order"):
-        response_kernels(tanh4, dt=0.01, max_lag=0.1, method="adjoint", order=2)
+        response_kernels(tanh4, dt=0.01, max_lag=0.1, method="fdt_gauss", order=2)
     unstable = SRNN(2.0 * np.eye(2), np.ones((2, 1)), activation="identity", sigma=0.1)
     with pytest.raises(ValueError, match="positive stable"):
         response_kernels(unstable, dt=0.01, max_lag=0.1, method="exact")
@@ -360,3 +374,44 @@ def test_girsanov_with_a_full_noise_matrix():
     chain = chain_kernel(net, 0.02, 31)
     binned = np.array([chain[3 * b: 3 * b + 3].mean(axis=0) for b in range(11)])
     assert_within(k.values, binned, k.stderr, what="girsanov, full noise")
+
+
+def gaussian_readout_k2(net, dt, n_lags):
+    """K2 of a linear network with a curved readout ``g``, exactly for the Euler–Maruyama chain:
+    ``h_N`` is Gaussian and a kick only shifts its mean, so
+    ``K2[i1, i2, o, k, l] = E[g″(R_o h + r0_o)] (R P^{i1} c_k)_o (R P^{i2} c_l)_o`` with
+    ``P = I − dt A``, the expectation over the chain's stationary law (mean ``A⁻¹ b``, covariance
+    ``S = P S Pᵀ + dt ΣΣᵀ``) by Gauss–Hermite quadrature. With ``g(x) = x²`` this is the
+    quadratic readout's ``2 (R P^{i1} c_k)(R P^{i2} c_l)``."""
+    prm = net.get_params()
+    W, C, R = (np.asarray(prm[k], float) for k in ("W", "C", "readout"))
+    n = W.shape[0]
+    A = np.asarray(prm["gamma"], float) * np.eye(n) - W
+    P = np.eye(n) - dt * A
+    noise = dt * float(prm["sigma"]) ** 2 * np.eye(n)
+    S = np.linalg.solve(np.eye(n * n) - np.kron(P, P), noise.ravel()).reshape(n, n)
+    mean = R @ np.linalg.solve(A, np.asarray(prm["b"], float)) + np.asarray(prm["readout_bias"], float)
+    sd = np.sqrt(np.diag(R @ S @ R.T))
+    x, w = np.polynomial.hermite_e.hermegauss(80)
+    t = np.tanh(mean[:, None] + sd[:, None] * x)
+    curvature = (-2 * t * (1 - t * t)) @ w / w.sum()  # E[tanh″], per output
+    K1 = np.stack([R @ np.linalg.matrix_power(P, i) @ C for i in range(n_lags)])  # (L, p, m)
+    return np.einsum("o,iok,jol->ijokl", curvature, K1, K1)
+
+
+def test_order_two_of_a_curved_readout_matches_the_gaussian_closed_form():
+    rng = np.random.default_rng(5)
+    n = 3
+    net = SRNN(0.3 * rng.standard_normal((n, n)), rng.standard_normal((n, 2)), b=[0.4, -0.2, 0.3], sigma=0.6,
+               activation="identity", readout=rng.standard_normal((2, n)), readout_bias=[0.3, -0.5],
+               readout_activation="tanh")
+    kw = dict(dt=0.05, max_lag=0.5, order=2, seed=4)
+    want = gaussian_readout_k2(net, 0.05, 11)
+    assert np.abs(want).max() > 0.1
+    adj = response_kernels(net, n_paths=4000, **kw)
+    assert_within(adj.values, want, adj.stderr, what="adjoint K2 vs closed form")
+    assert np.abs(adj.values - want).max() > 0  # a Monte Carlo estimate, not the formula
+    fd = response_kernels(net, method="fd", n_paths=300, **kw)
+    assert_within(fd.values, want, fd.stderr, what="fd K2 vs closed form")
+    gir = response_kernels(net, method="girsanov", n_paths=20000, bin_width=11, **kw)
+    assert_within(gir.values, want.mean(axis=(0, 1), keepdims=True), gir.stderr, what="girsanov K2 vs closed form")

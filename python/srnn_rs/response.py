@@ -186,14 +186,18 @@ def response_kernels(
         Largest lag (``round(max_lag/dt) + 1`` lags).
     order : {1, 2}
     method : {"adjoint", "girsanov", "fd", "fdt_gauss", "exact"}, optional
-        Default ``"adjoint"`` for order 1 and ``"fd"`` for order 2.
+        Default ``"adjoint"`` for order 1 and 2.
 
         * ``"exact"`` — linear networks only (activation and readout activation ``identity``,
           ``A = Γ − W`` positive stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0`` (``C + C_in``
           when the network has an input inside its identity activation).
         * ``"adjoint"`` — pathwise derivative: one backward sweep
           ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels (the kick of
-          step ``j`` is ``C + diag(a′(W h_j + b)) C_in``). Lowest variance; order 1 only.
+          step ``j`` is ``C + diag(a′(W h_j + b)) C_in``). Lowest variance. For order 2, one
+          tangent per first kick runs forward and the adjoint's derivative along it runs back
+          (``μ_t = μ_{t+1} J_t + dt (λ_{t+1} ⊙ a″ ⊙ W v_t) W``), giving every second kick at once:
+          the exact second derivative of the simulated chain, the limit of ``"fd"`` as
+          ``eps → 0`` on the same noise, at ``O(L² m (1+p) n²)`` per path.
         * ``"girsanov"`` — likelihood-ratio weights ``φ_kᵀ z_j/√dt`` with ``φ = Σ⁺C``;
           additive noise that spans the columns of C, and no ``C_in``, only. Unbiased for the chain,
           derivative-free, variance ``∝ 1/(σ² dt)`` (``bin_width`` averages lags into bins).
@@ -275,11 +279,12 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     order = as_int("order", order, minimum=1, maximum=2)
     if method is None:
-        method = "adjoint" if order == 1 else "fd"
+        method = "adjoint"
     method = as_choice("method", method, METHODS)
     n_lags = _n_lags(dt, max_lag)
-    if order == 2 and method in ("adjoint", "fdt_gauss"):
-        raise ValueError(f"method: {method!r} estimates first-order kernels only; use 'fd' or 'girsanov' for order 2")
+    if order == 2 and method == "fdt_gauss":
+        raise ValueError(f"method: {method!r} estimates first-order kernels only; use 'adjoint', 'fd' or "
+                         "'girsanov' for order 2")
     if bin_width is not None and method != "girsanov":
         raise ValueError(f"bin_width: only the 'girsanov' method bins lags, got method={method!r}")
     width = 1 if bin_width is None else as_int("bin_width", bin_width, minimum=1, maximum=n_lags)
@@ -298,6 +303,8 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     check_memory("response kernel", 8 * size * (6 if method == "girsanov" else 4))
     if method == "fd":
         check_memory("finite-difference buffers", 8 * size * block * _threads())
+    if method == "adjoint" and order == 2:
+        check_memory("second-order adjoint buffers", 8 * (2 * size + block * model.n * (n_lags + 1) * 2) * _threads())
     if method in ("adjoint", "fdt_gauss"):
         # each worker holds its block's whole stationary run (state per step)
         run = n_lags if method == "adjoint" else n_lags - 1 + (n_origins - 1) * max(1, n_lags // 4)

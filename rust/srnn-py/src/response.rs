@@ -203,7 +203,7 @@ impl EnsembleJob {
             every,
         };
         let estimator = match (kind.0, order) {
-            (EnsembleKind::Adjoint, 1) => Estimator::Adjoint,
+            (EnsembleKind::Adjoint, _) => Estimator::Adjoint { order },
             (EnsembleKind::Fd, _) => Estimator::Fd { order, eps },
             (EnsembleKind::Girsanov, _) => Estimator::Girsanov { order, bin_width },
             (EnsembleKind::FdtGauss, 1) => {

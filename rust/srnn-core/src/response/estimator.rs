@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use super::adjoint::adjoint_k1_partial;
+use super::adjoint_k2::adjoint_k2_partial;
 use super::fd::{fd_k1_partial, fd_k2_partial};
 use super::fdt::{fdt_gauss_finish, fdt_gauss_partial};
 use super::girsanov::{girsanov_k1_partial, girsanov_k2_partial, girsanov_kernel, LrSums};
@@ -23,8 +24,8 @@ use crate::{Error, Result};
 /// What an ensemble of stationary paths estimates.
 #[derive(Debug, Clone)]
 pub enum Estimator {
-    /// First-order kernel by the adjoint sweep.
-    Adjoint,
+    /// Kernel of `order` 1 (the adjoint sweep) or 2 (tangents over the adjoint), pathwise.
+    Adjoint { order: usize },
     /// Kernel of `order` 1 or 2 by finite differences with kick size `eps`.
     Fd { order: usize, eps: f64 },
     /// Kernel of `order` 1 or 2 by likelihood-ratio weights, lags binned by `bin_width`.
@@ -176,7 +177,14 @@ impl Estimator {
         progress: &Progress,
     ) -> Result<Partial> {
         Ok(match self {
-            Estimator::Adjoint => Partial::Kernel(adjoint_k1_partial(model, s, blocks, progress)?),
+            Estimator::Adjoint { order } => {
+                check_order(*order)?;
+                Partial::Kernel(if *order == 1 {
+                    adjoint_k1_partial(model, s, blocks, progress)?
+                } else {
+                    adjoint_k2_partial(model, s, blocks, progress)?
+                })
+            }
             Estimator::Fd { order, eps } => {
                 check_order(*order)?;
                 Partial::Kernel(if *order == 1 {
@@ -219,8 +227,9 @@ impl Estimator {
     pub fn finish(&self, model: &Srnn, s: &EnsembleSettings, partial: Partial) -> Result<Estimate> {
         let (p, m, l) = (model.p(), model.m(), s.n_lags);
         Ok(match (self, partial) {
-            (Estimator::Adjoint, Partial::Kernel(tree)) => kernel(model, s, 1, tree)?,
-            (Estimator::Fd { order, .. }, Partial::Kernel(tree)) => kernel(model, s, *order, tree)?,
+            (Estimator::Adjoint { order } | Estimator::Fd { order, .. }, Partial::Kernel(tree)) => {
+                kernel(model, s, *order, tree)?
+            }
             (Estimator::Girsanov { order, bin_width }, Partial::LikelihoodRatio(tree)) => {
                 let sums = whole(s, tree)?;
                 let nb = l.div_ceil((*bin_width).max(1));

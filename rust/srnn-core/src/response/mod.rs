@@ -16,6 +16,7 @@
 //! thread count, and memory does not grow with the number of paths.
 
 mod adjoint;
+mod adjoint_k2;
 mod ensemble;
 mod estimator;
 mod exact;
@@ -119,9 +120,15 @@ impl Estimate {
 
 /// First-order kernel by the adjoint sweep; `(L, p, m)`, with the readout mean at `t_N`.
 pub fn adjoint_k1(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Result<Kernel> {
-    Ok(Estimator::Adjoint
-        .estimate(model, s, progress)?
-        .into_kernel())
+    let adj = Estimator::Adjoint { order: 1 };
+    Ok(adj.estimate(model, s, progress)?.into_kernel())
+}
+
+/// Second-order kernel `(L, L, p, m, m)` by tangents over the adjoint: the exact second
+/// derivative of each simulated `y_N`; with the readout mean at `t_N`.
+pub fn adjoint_k2(model: &Srnn, s: &EnsembleSettings, progress: &Progress) -> Result<Kernel> {
+    let adj = Estimator::Adjoint { order: 2 };
+    Ok(adj.estimate(model, s, progress)?.into_kernel())
 }
 
 /// First-order kernel `(L, p, m)` by central differences with kick size `eps`.

@@ -318,7 +318,8 @@ fn block_ranges_merge_into_the_bits_of_the_whole_call() {
     let (n_steps, stride) = fdt_gauss_first_pass(&s, origins);
     let stats = stationary_stats(&model, &s, n_steps, stride, &Progress::new()).unwrap();
     let estimators = [
-        Estimator::Adjoint,
+        Estimator::Adjoint { order: 1 },
+        Estimator::Adjoint { order: 2 },
         Estimator::Fd {
             order: 1,
             eps: 1e-5,
@@ -394,7 +395,7 @@ fn partials_refuse_gaps_other_kinds_and_incomplete_ranges() {
     let model = tanh_net(3, 2);
     let s = settings(0.05, 4, 37);
     let p = Progress::new();
-    let adj = Estimator::Adjoint;
+    let adj = Estimator::Adjoint { order: 1 };
     let mut a = adj.partial(&model, &s, 0..3, &p).unwrap();
     let gap = adj.partial(&model, &s, 4..10, &p).unwrap();
     assert!(a.clone().append(gap).is_err());
@@ -467,4 +468,91 @@ fn input_inside_a_nonlinear_activation_is_refused_where_it_cannot_be_expressed()
     assert!(e.to_string().contains("C_in"), "{e}");
     let e = fdt_gauss_k1(&model, &s, 2, 1, &Progress::new()).unwrap_err();
     assert!(e.to_string().contains("C_in"), "{e}");
+}
+
+/// `max |a − b|` over `max |b|`.
+fn relative_diff(a: &[f64], b: &[f64]) -> f64 {
+    max_diff(a, b) / b.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
+/// The pathwise K2 is the exact second derivative of the chain: the four-point differences
+/// on the same noise approach it as `O(ε²)` (halving `ε` quarters the gap), from `eps`.
+fn adjoint_k2_is_the_limit_of_fd(model: &Srnn, s: &EnsembleSettings, eps: f64) {
+    let adj = adjoint_k2(model, s, &Progress::new()).unwrap();
+    let gap = |eps: f64| {
+        relative_diff(
+            &fd_k2(model, s, eps, &Progress::new()).unwrap().values,
+            &adj.values,
+        )
+    };
+    let (coarse, fine) = (gap(eps), gap(eps / 2.0));
+    assert!(coarse < 1e-2, "{coarse}");
+    let ratio = coarse / fine;
+    assert!((3.0..5.0).contains(&ratio), "{coarse} {fine} {ratio}");
+    assert_eq!(
+        adj.shape,
+        fd_k2(model, s, 1e-3, &Progress::new()).unwrap().shape
+    );
+}
+
+#[test]
+fn adjoint_k2_matches_fd_on_a_tanh_network() {
+    adjoint_k2_is_the_limit_of_fd(&tanh_net(3, 2), &settings(0.05, 6, 5), 4e-2);
+}
+
+#[test]
+fn adjoint_k2_matches_fd_with_multiplicative_noise_and_full_leak() {
+    let mut model = tanh_net(4, 2);
+    model.noise = Noise::Multiplicative {
+        add: Array1::from_elem(4, 0.2),
+        mult: Array1::linspace(0.1, 0.4, 4),
+    };
+    model.gamma = Gamma::Full(Array2::from_shape_fn((4, 4), |(i, j)| {
+        if i == j {
+            1.2
+        } else {
+            0.1 * ((i + 2 * j) % 3) as f64 - 0.1
+        }
+    }));
+    model.activation = Activation::Softplus;
+    adjoint_k2_is_the_limit_of_fd(&model, &settings(0.05, 5, 5), 4e-2);
+}
+
+#[test]
+fn adjoint_k2_matches_fd_with_input_inside_the_activation() {
+    // The impulse ε/dt passes the activation, so fd's O(ε²) term grows as 1/dt².
+    let model = with_input_inside(tanh_net(3, 2));
+    adjoint_k2_is_the_limit_of_fd(&model, &settings(0.05, 5, 5), 4e-3);
+}
+
+#[test]
+fn adjoint_k2_vanishes_exactly_for_a_linear_network() {
+    let model = with_input_inside(linear(3, 2, 0.4));
+    let k = adjoint_k2(&model, &settings(0.05, 6, 5), &Progress::new()).unwrap();
+    assert!(k.values.iter().chain(&k.stderr).all(|&v| v == 0.0));
+    // and not for the same network with a curved readout
+    let mut curved = model.clone();
+    curved.readout.activation = Activation::Tanh;
+    let k = adjoint_k2(&curved, &settings(0.05, 6, 5), &Progress::new()).unwrap();
+    assert!(k.values.iter().any(|&v| v.abs() > 1e-3));
+}
+
+#[test]
+fn adjoint_k2_is_symmetric() {
+    let model = with_input_inside(tanh_net(3, 2));
+    let k = adjoint_k2(&model, &settings(0.05, 6, 5), &Progress::new()).unwrap();
+    let [l, _, p, m, _] = k.shape[..] else {
+        panic!("{:?}", k.shape)
+    };
+    let at = |i1: usize, i2: usize, o: usize, a: usize, b: usize| {
+        (((i1 * l + i2) * p + o) * m + a) * m + b
+    };
+    for (i1, i2, o, a, b) in (0..l * l * p * m * m).map(|x| {
+        let (rest, b) = (x / m, x % m);
+        let (rest, a) = (rest / m, rest % m);
+        let (rest, o) = (rest / p, rest % p);
+        (rest / l, rest % l, o, a, b)
+    }) {
+        assert_eq!(k.values[at(i1, i2, o, a, b)], k.values[at(i2, i1, o, b, a)]);
+    }
 }
