@@ -4,6 +4,11 @@ the ratios.
 
 Usage: python benches/compare_signatures.py [--repeat N] [--quick] [--pysiglib-core PATH]
 
+When the ``pysiglib`` package imports (it needs torch), it is called as a user would:
+``pysiglib.sig``, ``pysiglib.log_sig`` (with the method whose output matches
+``srnn_rs.logsignature``, after ``pysiglib.prepare_log_sig``) and ``pysiglib.sig_kernel_gram``,
+on the same NumPy arrays, with ``n_jobs=-1``; each answer is checked against ours first.
+
 ``--pysiglib-core PATH`` times pySigLib's compiled core (``libcpsig.so`` from the pysiglib 4.x
 wheel) through the C entry points its Python functions call, for machines where the pysiglib
 package cannot be imported (it requires torch): ``signature_d`` for ``pysiglib.sig``;
@@ -155,6 +160,8 @@ def main():
         if iisignature:
             fns["iisignature"] = lambda: iisignature.sig(x, depth)
         if pysiglib:
+            err = np.abs(pysiglib.sig(x, depth, n_jobs=-1) - srnn_rs.signature(x, depth)).max()
+            assert err < 1e-9, f"pySigLib disagrees by {err}"
             fns["pysiglib"] = lambda: pysiglib.sig(x, depth, n_jobs=-1)
         if core_sig:
             err = np.abs(core_sig(x, depth) - srnn_rs.signature(x, depth)).max()
@@ -173,11 +180,15 @@ def main():
         prep = iisignature.prepare(d, depth)
         fns["iisignature"] = lambda: iisignature.logsig(x, prep)
     if pysiglib:
-        try:
-            pysiglib.prepare_log_sig(d, depth)
-        except Exception:
-            pass
-        fns["pysiglib"] = lambda: pysiglib.log_sig(x, depth, n_jobs=-1)
+        ours = srnn_rs.logsignature(x, depth)
+        for method in (2, 1):
+            pysiglib.prepare_log_sig(d, depth, method=method)
+            theirs = pysiglib.log_sig(x, depth, method=method, n_jobs=-1)
+            if theirs.shape == ours.shape and np.abs(theirs - ours).max() < 1e-9:
+                fns[f"pysiglib (method {method})"] = lambda m=method: pysiglib.log_sig(x, depth, method=m, n_jobs=-1)
+                break
+        else:
+            print("    (no pySigLib log_sig method matches srnn_rs.logsignature)")
     if core_sig:
         ours = srnn_rs.logsignature(x, depth)
         for method in (1, 2):
@@ -198,7 +209,9 @@ def main():
         "srnn_rs 1 thread": lambda: srnn_rs.sig_kernel_gram(X, dyadic_order=0, n_jobs=1),
     }
     if pysiglib:
-        fns["pysiglib"] = lambda: pysiglib.sig_kernel_gram(X, X, 0, n_jobs=-1)
+        err = np.abs(np.asarray(pysiglib.sig_kernel_gram(X, X, dyadic_order=0, n_jobs=-1)) - srnn_rs.sig_kernel_gram(X, dyadic_order=0)).max()
+        assert err < 1e-9, f"pySigLib disagrees by {err}"
+        fns["pysiglib"] = lambda: pysiglib.sig_kernel_gram(X, X, dyadic_order=0, n_jobs=-1)
     if core_sig:
         iu, ju = np.triu_indices(n)
         dX = np.diff(X, axis=1)

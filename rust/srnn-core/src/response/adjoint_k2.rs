@@ -350,7 +350,7 @@ pub(crate) fn adjoint_k2_partial(
                     z_stride: usize,
                 ) -> () {
                     for (t, out) in z.chunks_exact_mut(rows * z_stride).enumerate().take(l) {
-                        fill_normals::<FMA>(
+                        fill_normals::<f64, FMA>(
                             seed,
                             Stream::Main,
                             first_path,

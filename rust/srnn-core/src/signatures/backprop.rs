@@ -7,9 +7,9 @@
 use rayon::prelude::*;
 
 use super::path::PathSpec;
-use super::signature::{n_rows, SigOptions};
+use super::signature::{chunk_starts, chunk_totals, n_rows, split_inside, SigOptions, CHUNK};
 use super::step::{run_segments, scratch_len};
-use super::tensor::{permute, Layout};
+use super::tensor::{mul_into, permute, Layout};
 use crate::progress::Progress;
 use crate::{Error, Result};
 
@@ -206,6 +206,14 @@ pub fn signature_backprop(
             }
         }
     };
+    let sweep = Sweep {
+        lay: &lay,
+        perm: &perm,
+        width,
+        stream: opts.stream,
+        add_row: &add_row,
+    };
+    let split = !opts.stream && spec.n_points(len).saturating_sub(1) > CHUNK && split_inside(batch);
     out.par_chunks_mut(len * d)
         .enumerate()
         .try_for_each(|(b, dst)| -> Result<()> {
@@ -216,9 +224,8 @@ pub fn signature_backprop(
             spec.increments(raw, b, opts.inverse, &mut pts, &mut incs);
             let n_seg = incs.len() / de;
             let n_pts = spec.n_points(len);
-            let mut buf = vec![0.0; scratch_len(&lay)];
             // r = rev(U_t), evolved forward to t = n then backward.
-            let mut r = match initial {
+            let r = match initial {
                 None => lay.identity(),
                 Some(init) => {
                     let x = if init.len() == full {
@@ -235,27 +242,16 @@ pub fn signature_backprop(
                     }
                 }
             };
-            run_segments(&lay, &mut r, &incs, &mut buf);
             let gb = &grads[b * rows * width..(b + 1) * rows * width];
-            let mut g = vec![0.0; full];
-            if !opts.stream {
-                add_row(gb, &mut g);
-            }
-            let (mut s, mut g_prev) = (vec![0.0; full], vec![0.0; full]);
-            let mut horner = HornerScratch::new(&lay);
             let mut g_inc = vec![0.0; incs.len()];
-            let mut neg = vec![0.0; de];
-            for t in (0..n_seg).rev() {
-                if opts.stream {
-                    add_row(&gb[t * width..(t + 1) * width], &mut g);
+            if opts.stream || n_seg <= CHUNK {
+                let mut g = vec![0.0; full];
+                if !opts.stream {
+                    add_row(gb, &mut g);
                 }
-                let z = &incs[t * de..(t + 1) * de];
-                neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
-                run_segments(&lay, &mut r, &neg, &mut buf);
-                permute(&r, &perm, &mut s);
-                let g_z = &mut g_inc[t * de..(t + 1) * de];
-                horner_back(&lay, &s, z, &g, &mut g_prev, g_z, &mut horner);
-                std::mem::swap(&mut g, &mut g_prev);
+                sweep.run(r, &incs, g, gb, &mut g_inc);
+            } else {
+                sweep.chunked(r, &incs, gb, &mut g_inc, split);
             }
             // Points: ∂L/∂P_i = ∂L/∂Δ_{i-1} - ∂L/∂Δ_i, with Δ = ±w.
             let sign = if opts.inverse { -1.0 } else { 1.0 };
@@ -272,6 +268,98 @@ pub fn signature_backprop(
             Ok(())
         })?;
     Ok(out)
+}
+
+/// The backward sweep of one path, or of one chunk of it.
+struct Sweep<'a, F: Fn(&[f64], &mut [f64])> {
+    lay: &'a Layout,
+    perm: &'a [u32],
+    width: usize,
+    stream: bool,
+    /// Adds an output row's cotangent into that of `U_k`.
+    add_row: &'a F,
+}
+
+impl<F: Fn(&[f64], &mut [f64]) + Sync> Sweep<'_, F> {
+    /// Cotangents `g_inc` of the increments `incs` from `r = rev(U)` at their start and the
+    /// cotangent `g` of `U` at their end (plus, streaming, the rows `gb`, one per segment).
+    fn run(&self, mut r: Vec<f64>, incs: &[f64], mut g: Vec<f64>, gb: &[f64], g_inc: &mut [f64]) {
+        let (lay, full, de) = (self.lay, self.lay.full_len(), self.lay.d);
+        let n_seg = incs.len() / de;
+        let mut buf = vec![0.0; scratch_len(lay)];
+        run_segments(lay, &mut r, incs, &mut buf);
+        let (mut s, mut g_prev) = (vec![0.0; full], vec![0.0; full]);
+        let mut horner = HornerScratch::new(lay);
+        let mut neg = vec![0.0; de];
+        let width = self.width;
+        for t in (0..n_seg).rev() {
+            if self.stream {
+                (self.add_row)(&gb[t * width..(t + 1) * width], &mut g);
+            }
+            let z = &incs[t * de..(t + 1) * de];
+            neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
+            run_segments(lay, &mut r, &neg, &mut buf);
+            permute(&r, self.perm, &mut s);
+            let g_z = &mut g_inc[t * de..(t + 1) * de];
+            horner_back(lay, &s, z, &g, &mut g_prev, g_z, &mut horner);
+            std::mem::swap(&mut g, &mut g_prev);
+        }
+    }
+
+    /// [`Self::run`] of a long path without streaming, cut into the chunks the forward pass
+    /// joins by Chen's identity: with `U_n = U_k ⊗ Q_k`, `Q_k` the product of the chunks
+    /// after `k`, the cotangent of `U_k` is `G` contracted on the right with `Q_k`, so each
+    /// chunk sweeps on its own (in parallel when `parallel`) from its start tensor.
+    fn chunked(&self, r: Vec<f64>, incs: &[f64], gb: &[f64], g_inc: &mut [f64], parallel: bool) {
+        let (lay, full, de) = (self.lay, self.lay.full_len(), self.lay.d);
+        let chunks: Vec<&[f64]> = incs.chunks(CHUNK * de).collect();
+        let totals = chunk_totals(lay, &chunks, parallel);
+        let starts = chunk_starts(lay, &r, &totals[..totals.len() - 1]);
+        let mut g_end = vec![0.0; full];
+        (self.add_row)(gb, &mut g_end);
+        // Terminal cotangents from the last chunk back: suffix products in natural order.
+        let mut terminal = vec![g_end.clone()];
+        let mut suffix = lay.identity();
+        let (mut natural, mut product) = (vec![0.0; full], vec![0.0; full]);
+        for total in totals[1..].iter().rev() {
+            permute(total, self.perm, &mut natural);
+            mul_into(lay, &natural, &suffix, &mut product);
+            std::mem::swap(&mut suffix, &mut product);
+            terminal.push(contract_right(lay, &g_end, &suffix));
+        }
+        terminal.reverse();
+        type Piece<'a> = (((&'a [f64], &'a mut [f64]), Vec<f64>), Vec<f64>);
+        let pieces: Vec<Piece> = chunks
+            .into_iter()
+            .zip(g_inc.chunks_mut(CHUNK * de))
+            .zip(starts)
+            .zip(terminal)
+            .collect();
+        let work = |(((z, gi), start), g): Piece| self.run(start, z, g, &[], gi);
+        if parallel {
+            pieces.into_par_iter().for_each(work);
+        } else {
+            pieces.into_iter().for_each(work);
+        }
+    }
+}
+
+/// `out[u] = Σ_v g[u·v] q[v]` over words with `|u| + |v| <= depth`: the cotangent of `x`
+/// in `<g, x ⊗ q>`.
+fn contract_right(lay: &Layout, g: &[f64], q: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; lay.full_len()];
+    for j in 0..=lay.depth {
+        for l in 0..=(lay.depth - j) {
+            let gk = lay.level(g, j + l);
+            let ql = lay.level(q, l);
+            let nl = ql.len();
+            for (u, o) in out[lay.off[j]..lay.off[j + 1]].iter_mut().enumerate() {
+                let row = &gk[u * nl..(u + 1) * nl];
+                *o += row.iter().zip(ql).map(|(a, b)| a * b).sum::<f64>();
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,8 +13,19 @@ use crate::{Error, Result};
 
 /// Segments per chunk when one path is split for parallel work and the chunks are joined by
 /// Chen's identity. A fixed size (not one derived from the thread count) keeps results
-/// bit-identical for any number of threads.
-const CHUNK: usize = 1024;
+/// bit-identical for any number of threads; paths of at most this many segments are never
+/// cut, so short paths keep the bits of one uninterrupted sweep.
+pub(crate) const CHUNK: usize = 1024;
+
+/// Work units (paths, or lane groups) per thread below which the chunks of one path are
+/// also spread over the threads. Above it, batch parallelism alone keeps every thread busy
+/// and the chunks run in turn, with less memory. Either way the bits are the same.
+const UNITS_PER_THREAD: usize = 4;
+
+/// Whether `units` independent pieces of work leave threads idle.
+pub(crate) fn split_inside(units: usize) -> bool {
+    units < UNITS_PER_THREAD * rayon::current_num_threads()
+}
 
 /// Largest `full_len * W` for which batches use the lane kernel (192 KiB of tensor: with
 /// the top level updated once per group of steps, lanes stay ahead well beyond L1).
@@ -70,6 +81,35 @@ fn evolve(lay: &Layout, start: &[f64], incs: &[f64], buf: &mut [f64]) -> Vec<f64
         join_chunk(lay, p, &mut t, &mut product);
     }
     t
+}
+
+/// The products of `chunks` on their own, each from the identity in the stored convention
+/// of [`evolve`], computed in parallel when `parallel`.
+pub(crate) fn chunk_totals(lay: &Layout, chunks: &[&[f64]], parallel: bool) -> Vec<Vec<f64>> {
+    let total = |c: &&[f64]| {
+        let mut tc = lay.identity();
+        let mut b = vec![0.0; scratch_len(lay)];
+        run_segments(lay, &mut tc, c, &mut b);
+        tc
+    };
+    if parallel {
+        chunks.par_iter().map(total).collect()
+    } else {
+        chunks.iter().map(total).collect()
+    }
+}
+
+/// `start` followed by `start` continued by each of `totals` in turn, joined exactly as
+/// [`evolve`] joins its chunks: the stored tensor at the start of every chunk.
+pub(crate) fn chunk_starts(lay: &Layout, start: &[f64], totals: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let mut starts = vec![start.to_vec()];
+    let mut product = vec![0.0; lay.full_len()];
+    for p in totals {
+        let mut next = starts[starts.len() - 1].clone();
+        join_chunk(lay, p, &mut next, &mut product);
+        starts.push(next);
+    }
+    starts
 }
 
 /// How signatures are stored while they evolve (word-reversed unless inverse, see
@@ -163,19 +203,24 @@ struct LaneScratch {
 impl LaneScratch {
     fn new(lay: &Layout) -> Self {
         let full = lay.full_len();
-        // Levels start at odd entries when `d` is even: align those (or, for odd `d`, the
-        // even ones, which include the top level).
-        let first = if lay.d.is_multiple_of(2) { W } else { 0 };
         LaneScratch {
             points: Vec::new(),
             increments: Vec::new(),
             lane_increments: Vec::new(),
             step: Aligned::filled(scratch_len(lay) * W, 0.0),
-            tensor: Aligned::filled_at(full * W, 0.0, first),
-            chunk: Aligned::filled_at(full * W, 0.0, first),
+            tensor: Self::lane_tensor(lay),
+            chunk: Self::lane_tensor(lay),
             single: vec![0.0; full],
             product: vec![0.0; full],
         }
+    }
+
+    /// A zero lane tensor, aligned as the step wants it.
+    fn lane_tensor(lay: &Layout) -> Aligned<f64> {
+        // Levels start at odd entries when `d` is even: align those (or, for odd `d`, the
+        // even ones, which include the top level).
+        let first = if lay.d.is_multiple_of(2) { W } else { 0 };
+        Aligned::filled_at(lay.full_len() * W, 0.0, first)
     }
 }
 
@@ -190,6 +235,8 @@ struct Job<'a> {
     /// Output values per path.
     per_path: usize,
     width: usize,
+    /// Whether the chunks of one path run in parallel (see [`split_inside`]).
+    split_paths: bool,
 }
 
 impl Job<'_> {
@@ -205,7 +252,9 @@ impl Job<'_> {
         self.spec
             .increments(self.raw(b), b, self.opts.inverse, &mut s.points, inc);
         let mut t = self.stored.start(self.initial, b);
-        if self.opts.stream {
+        if self.opts.stream && inc.len() > CHUNK * de {
+            self.chunked_stream(&t, inc, dst);
+        } else if self.opts.stream {
             for (z, row) in inc.chunks_exact(de).zip(dst.chunks_exact_mut(self.width)) {
                 run_segments(lay, &mut t, z, &mut s.step);
                 self.stored.emit(&t, row, &mut s.row);
@@ -213,6 +262,40 @@ impl Job<'_> {
         } else {
             let t = evolve(lay, &t, inc, &mut s.step);
             self.stored.emit(&t, dst, &mut s.row);
+        }
+    }
+
+    /// The prefix signatures of a long path: each chunk streams on from its start tensor
+    /// ([`chunk_starts`]), which costs a second pass over all but the last chunk but lets the
+    /// chunks run in parallel.
+    fn chunked_stream(&self, start: &[f64], inc: &[f64], dst: &mut [f64]) {
+        let lay = self.stored.lay;
+        let de = lay.d;
+        let chunks: Vec<&[f64]> = inc.chunks(CHUNK * de).collect();
+        let totals = chunk_totals(lay, &chunks[..chunks.len() - 1], self.split_paths);
+        let starts = chunk_starts(lay, start, &totals);
+        let rows = CHUNK * self.width;
+        let run = |((z, out), t0): ((&[f64], &mut [f64]), &Vec<f64>)| {
+            let mut t = t0.clone();
+            let mut step = vec![0.0; scratch_len(lay)];
+            let mut tmp = vec![0.0; lay.full_len()];
+            for (zz, row) in z.chunks_exact(de).zip(out.chunks_exact_mut(self.width)) {
+                run_segments(lay, &mut t, zz, &mut step);
+                self.stored.emit(&t, row, &mut tmp);
+            }
+        };
+        if self.split_paths {
+            chunks
+                .into_par_iter()
+                .zip(dst.par_chunks_mut(rows))
+                .zip(starts.par_iter())
+                .for_each(run);
+        } else {
+            chunks
+                .into_iter()
+                .zip(dst.chunks_mut(rows))
+                .zip(starts.iter())
+                .for_each(run);
         }
     }
 
@@ -269,14 +352,35 @@ impl Job<'_> {
                     v
                 })
                 .collect();
-            for chunk in s.lane_increments.chunks(CHUNK * de) {
-                let tc = as_lanes_mut(&mut s.chunk);
-                tc.fill([0.0; W]);
-                tc[0] = [1.0; W];
-                run_segments_lanes(lay, tc, chunk, step);
+            let mut join = |tc: &[Lane]| {
                 for (l, a) in acc.iter_mut().enumerate() {
                     extract(tc, l, &mut s.single);
                     join_chunk(lay, &s.single, a, &mut s.product);
+                }
+            };
+            if self.split_paths {
+                let parts: Vec<Aligned<f64>> = s
+                    .lane_increments
+                    .par_chunks(CHUNK * de)
+                    .map(|chunk| {
+                        let mut tc = LaneScratch::lane_tensor(lay);
+                        let mut step = Aligned::filled(scratch_len(lay) * W, 0.0);
+                        let t = as_lanes_mut(&mut tc);
+                        t[0] = [1.0; W];
+                        run_segments_lanes(lay, t, chunk, as_lanes_mut(&mut step));
+                        tc
+                    })
+                    .collect();
+                for mut p in parts {
+                    join(as_lanes_mut(&mut p));
+                }
+            } else {
+                for chunk in s.lane_increments.chunks(CHUNK * de) {
+                    let tc = as_lanes_mut(&mut s.chunk);
+                    tc.fill([0.0; W]);
+                    tc[0] = [1.0; W];
+                    run_segments_lanes(lay, tc, chunk, step);
+                    join(tc);
                 }
             }
             for (l, a) in acc.iter().enumerate() {
@@ -332,6 +436,12 @@ pub fn signature(
         return Ok(out);
     }
     progress.add_total(batch as u64);
+    let n_seg = spec.n_points(len).saturating_sub(1);
+    // Lanes pay off while the interleaved tensor stays within L2; beyond that the single-path
+    // kernel, whose inner loops are already long, is as fast. Long streams, whose chunks
+    // restart from joined products, take the single-path kernel. All give identical bits.
+    let lanes = batch >= W && full * W <= LANE_MAX_ENTRIES && !(opts.stream && n_seg > CHUNK);
+    let units = if lanes { batch.div_ceil(W) } else { batch };
     let job = Job {
         paths,
         len,
@@ -346,11 +456,10 @@ pub fn signature(
         },
         per_path,
         width,
+        split_paths: n_seg > CHUNK && split_inside(units),
     };
 
-    // Lanes pay off while the interleaved tensor stays within L2; beyond that the single-path
-    // kernel, whose inner loops are already long, is as fast. Both give identical bits.
-    if batch >= W && full * W <= LANE_MAX_ENTRIES {
+    if lanes {
         out.par_chunks_mut(W * per_path)
             .enumerate()
             .try_for_each_init(
