@@ -415,3 +415,57 @@ def test_order_two_of_a_curved_readout_matches_the_gaussian_closed_form():
     assert_within(fd.values, want, fd.stderr, what="fd K2 vs closed form")
     gir = response_kernels(net, method="girsanov", n_paths=20000, bin_width=11, **kw)
     assert_within(gir.values, want.mean(axis=(0, 1), keepdims=True), gir.stderr, what="girsanov K2 vs closed form")
+
+
+def _curved_readout_network(readout_activation, **extra):
+    rng = np.random.default_rng(5)
+    n = 3
+    return SRNN(0.3 * rng.standard_normal((n, n)), rng.standard_normal((n, 2)), b=[0.4, -0.2, 0.3], sigma=0.6,
+                activation="identity", readout=rng.standard_normal((2, n)), readout_bias=[0.3, -0.5],
+                readout_activation=readout_activation, **extra)
+
+
+def test_exact_k2_of_a_curved_readout_is_the_limit_of_the_chain():
+    """The continuous-time closed form against the chain's (Gauss–Hermite, ``gaussian_readout_k2``):
+    their gap is O(dt), so it halves with dt."""
+    net = _curved_readout_network("tanh")
+    exact = response_kernels(net, dt=0.01, max_lag=0.2, order=2, method="exact")
+    assert np.abs(exact.values).max() > 0.5
+    gaps = []
+    for dt in (0.002, 0.001):
+        chain = gaussian_readout_k2(net, dt, int(round(0.2 / dt)) + 1)
+        step = int(round(0.01 / dt))
+        gaps.append(np.abs(chain[::step, ::step] - exact.values).max())
+    assert gaps[1] < 0.6 * gaps[0] and gaps[1] < 0.01 * np.abs(exact.values).max()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus"])
+def test_exact_curved_readout_against_the_pathwise_estimates(activation):
+    net = _curved_readout_network(activation)
+    kw = dict(dt=0.01, max_lag=0.2, seed=1)
+    for order, n_paths in ((1, 2000), (2, 4000)):
+        exact = response_kernels(net, order=order, method="exact", **kw)
+        adjoint = response_kernels(net, order=order, n_paths=n_paths, **kw)
+        assert_within(adjoint.values, exact.values, adjoint.stderr, what=f"{activation} order {order}")
+        assert_within(adjoint.mean, exact.mean, adjoint.mean_stderr, what=f"{activation} readout mean")
+    assert np.abs(exact.values).max() > 0.05
+
+
+def test_exact_relu_readout_has_its_kink_and_the_adjoint_refuses_it():
+    """relu's ``E[g″]`` is the density at the kink: fd sees it, a pathwise K2 cannot."""
+    net = _curved_readout_network("relu")
+    kw = dict(dt=0.02, max_lag=0.2, order=2, seed=2)
+    exact = response_kernels(net, method="exact", **kw)
+    assert np.abs(exact.values).max() > 0.5
+    with pytest.raises(ValueError, match="method: .*relu"):
+        response_kernels(net, method="adjoint", n_paths=10, **kw)
+    fd = response_kernels(net, n_paths=400, eps=0.05, **kw)
+    assert fd.method == "fd"
+    # The kick's own smoothing (eps) biases fd by O(eps²) relative to the curvature scale.
+    assert_within(fd.values, exact.values, fd.stderr, what="relu readout, fd vs exact")
+
+
+def test_exact_curved_readout_refuses_multiplicative_noise():
+    net = _curved_readout_network("tanh", sigma_mult=0.2)
+    with pytest.raises(ValueError, match="method: .*multiplicative"):
+        response_kernels(net, dt=0.02, max_lag=0.2, order=2, method="exact")

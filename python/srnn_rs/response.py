@@ -29,6 +29,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from . import _core
+from ._gaussian_readout import curved_readout_kernels
 from ._memory import check_memory
 from ._progress import ProgressArg, progress_callback
 from ._validate import as_choice, as_int, as_positive_float, as_seed, as_steps
@@ -186,11 +187,16 @@ def response_kernels(
         Largest lag (``round(max_lag/dt) + 1`` lags).
     order : {1, 2}
     method : {"adjoint", "girsanov", "fd", "fdt_gauss", "exact"}, optional
-        Default ``"adjoint"`` for order 1 and 2.
+        Default ``"adjoint"`` for order 1 and 2 (``"fd"`` for order 2 when the activation or
+        the readout activation is ``relu``, whose kink the pathwise derivative cannot see).
 
-        * ``"exact"`` — linear networks only (activation and readout activation ``identity``,
-          ``A = Γ − W`` positive stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0`` (``C + C_in``
-          when the network has an input inside its identity activation).
+        * ``"exact"`` — linear networks only (activation ``identity``, ``A = Γ − W`` positive
+          stable): ``K1(τ) = R e^{−Aτ} C`` and ``K2 = 0`` (``C + C_in`` when the network has an
+          input inside its identity activation). With a curved readout ``g`` and additive noise
+          the stationary law is Gaussian and the kernels stay closed forms:
+          ``K1 = E[g′(x)] R e^{−Aτ} C`` and ``K2[τ1, τ2] = E[g″(x)] (R e^{−Aτ1} c_k)(R e^{−Aτ2} c_l)``
+          per output, ``x`` the stationary readout pre-activation (Gauss–Hermite quadrature;
+          closed form for ``relu``): the ground truth for second-order estimators.
         * ``"adjoint"`` — pathwise derivative: one backward sweep
           ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels (the kick of
           step ``j`` is ``C + diag(a′(W h_j + b)) C_in``). Lowest variance. For order 2, one
@@ -278,9 +284,16 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
     """The plan of :func:`response_kernels`, or its result when ``method="exact"``."""
     dt, n_paths, seed, first_path, block = _common(model, dt, n_paths, seed, first_path, block_size)
     order = as_int("order", order, minimum=1, maximum=2)
+    params = model.get_params()
+    # relu's second derivative is a point mass at the kink, which a pathwise derivative never
+    # sees: its order-2 estimate would be zero, not the kernel.
+    kinked = "relu" in (params["activation"], params["readout_activation"])
     if method is None:
-        method = "adjoint"
+        method = "fd" if order == 2 and kinked else "adjoint"
     method = as_choice("method", method, METHODS)
+    if order == 2 and method == "adjoint" and kinked:
+        raise ValueError("method: the pathwise 'adjoint' K2 misses relu's second derivative (a point mass at "
+                         "the kink) and would return zero there; use 'fd' or 'girsanov' for order 2")
     n_lags = _n_lags(dt, max_lag)
     if order == 2 and method == "fdt_gauss":
         raise ValueError(f"method: {method!r} estimates first-order kernels only; use 'adjoint', 'fd' or "
@@ -312,12 +325,23 @@ def _kernel_plan(model: SRNN, *, dt: Any, max_lag: Any, order: Any, method: Any,
 
     if method == "exact":
         lags = dt * np.arange(n_lags, dtype=float)
-        k1 = np.asarray(_core.exact_kernel(model._native, lags.tolist()))
+        readout_activation = params["readout_activation"]
+        if readout_activation != "identity" and params["sigma_mult"] is not None:
+            raise ValueError(
+                f"method: 'exact' with readout_activation={readout_activation!r} needs the Gaussian "
+                "stationary law of additive noise; this network has multiplicative noise (sigma_mult)")
+        linear = model if readout_activation == "identity" else SRNN(**{**params, "readout_activation": "identity"})
+        k1 = np.asarray(_core.exact_kernel(linear._native, lags.tolist()))
         _check_exact_applies(model)
-        values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
         mean = None
-        if model.get_params()["sigma_mult"] is None:
-            mean = np.asarray(_core.exact_stationary(model._native)["mean_readout"])
+        if readout_activation != "identity":
+            stationary = _core.exact_stationary(linear._native)
+            values, mean = curved_readout_kernels(k1, stationary["mean_readout"], stationary["cov_readout"],
+                                                  readout_activation, order)
+        else:
+            values = k1 if order == 1 else np.zeros((n_lags, n_lags, p, m, m))
+            if params["sigma_mult"] is None:
+                mean = np.asarray(_core.exact_stationary(model._native)["mean_readout"])
         return ResponseKernels(
             lags=lags, values=values, stderr=np.zeros_like(values), method=method, order=order,
             n_paths=0, dt=dt, bin_width=1, mean=mean,
