@@ -56,6 +56,7 @@ fn block_settings(
         record,
         burn_in_steps,
         block_size: rows.max(1),
+        w_product: Default::default(),
     }
 }
 

@@ -299,6 +299,7 @@ pub fn lyapunov_partial(
             record: Record::SlopesThenFinalState,
             burn_in_steps: s.burn_in_steps,
             block_size: rows.max(1),
+            w_product: Default::default(),
         };
         let [a, b, c] = settings.output_shape(model);
         sc.record.resize(a * b * c, 0.0);
