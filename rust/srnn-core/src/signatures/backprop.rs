@@ -186,7 +186,7 @@ pub fn signature_backprop(
                     }
                 }
             };
-            run_segments(&lay, &mut r, &incs, &mut buf);
+            run_segments(&lay, &mut r, &incs, &mut buf, progress)?;
             let gb = &grads[b * rows * width..(b + 1) * rows * width];
             let mut g = vec![0.0; full];
             if !opts.stream {
@@ -206,7 +206,7 @@ pub fn signature_backprop(
                 }
                 let z = &incs[t * de..(t + 1) * de];
                 neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
-                run_segments(&lay, &mut r, &neg, &mut buf);
+                run_segments(&lay, &mut r, &neg, &mut buf, progress)?;
                 permute(&r, &perm, &mut s);
                 exp_of_vector(&lay, z, &mut e);
                 step_back(&lay, &s, &e, &g, &mut g_prev, &mut g_e);

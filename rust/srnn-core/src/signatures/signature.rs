@@ -48,28 +48,35 @@ fn join_chunk(lay: &Layout, chunk: &[f64], acc: &mut [f64], product: &mut [f64])
 /// kept word-reversed (`T = rev(initial ⊗ S)`), inverse ones as they are
 /// (`T = S^{-1} ⊗ initial`); both evolve by left multiplication with `exp(±Δ)`.
 /// Long paths are cut into chunks computed in parallel and joined in order.
-fn evolve(lay: &Layout, start: &[f64], incs: &[f64], buf: &mut [f64]) -> Vec<f64> {
+fn evolve(
+    lay: &Layout,
+    start: &[f64],
+    incs: &[f64],
+    buf: &mut [f64],
+    progress: &Progress,
+) -> Result<Vec<f64>> {
     let d = lay.d;
     let n_seg = incs.len() / d.max(1);
     let mut t = start.to_vec();
     if n_seg <= CHUNK {
-        run_segments(lay, &mut t, incs, buf);
-        return t;
+        run_segments(lay, &mut t, incs, buf, progress)?;
+        return Ok(t);
     }
     let parts: Vec<Vec<f64>> = incs
         .par_chunks(CHUNK * d)
         .map(|c| {
             let mut tc = lay.identity();
             let mut b = vec![0.0; scratch_len(lay)];
-            run_segments(lay, &mut tc, c, &mut b);
-            tc
+            run_segments(lay, &mut tc, c, &mut b, progress)?;
+            Ok(tc)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut product = vec![0.0; lay.full_len()];
     for p in &parts {
+        progress.checkpoint()?;
         join_chunk(lay, p, &mut t, &mut product);
     }
-    t
+    Ok(t)
 }
 
 /// How signatures are stored while they evolve (word-reversed unless inverse, see
@@ -199,7 +206,13 @@ impl Job<'_> {
     }
 
     /// Path `b` into `dst` (its `per_path` output values).
-    fn one_path(&self, b: usize, dst: &mut [f64], s: &mut PathScratch) {
+    fn one_path(
+        &self,
+        b: usize,
+        dst: &mut [f64],
+        s: &mut PathScratch,
+        progress: &Progress,
+    ) -> Result<()> {
         let (lay, de) = (self.stored.lay, self.stored.lay.d);
         let inc = &mut s.increments;
         self.spec
@@ -207,19 +220,27 @@ impl Job<'_> {
         let mut t = self.stored.start(self.initial, b);
         if self.opts.stream {
             for (z, row) in inc.chunks_exact(de).zip(dst.chunks_exact_mut(self.width)) {
-                run_segments(lay, &mut t, z, &mut s.step);
+                run_segments(lay, &mut t, z, &mut s.step, progress)?;
                 self.stored.emit(&t, row, &mut s.row);
             }
         } else {
-            let t = evolve(lay, &t, inc, &mut s.step);
+            let t = evolve(lay, &t, inc, &mut s.step, progress)?;
             self.stored.emit(&t, dst, &mut s.row);
         }
+        Ok(())
     }
 
     /// Paths `first .. first + nb` (`nb <= W`) side by side in the lanes of one tensor, into
     /// `dst` (`nb` paths' output values). Missing lanes run from the identity on zero
     /// increments.
-    fn lane_group(&self, first: usize, nb: usize, dst: &mut [f64], s: &mut LaneScratch) {
+    fn lane_group(
+        &self,
+        first: usize,
+        nb: usize,
+        dst: &mut [f64],
+        s: &mut LaneScratch,
+        progress: &Progress,
+    ) -> Result<()> {
         let lay = self.stored.lay;
         let (de, full) = (lay.d, lay.full_len());
         let n_seg = self.spec.n_points(self.len).saturating_sub(1);
@@ -248,14 +269,14 @@ impl Job<'_> {
         let per_path = self.per_path;
         if self.opts.stream {
             for (k, zs) in s.lane_increments.chunks_exact(de).enumerate() {
-                run_segments_lanes(lay, t, zs, step);
+                run_segments_lanes(lay, t, zs, step, progress)?;
                 for l in 0..nb {
                     let at = l * per_path + k * self.width;
                     self.stored.emit_lane(t, l, &mut dst[at..at + self.width]);
                 }
             }
         } else if n_seg <= CHUNK {
-            run_segments_lanes(lay, t, &s.lane_increments, step);
+            run_segments_lanes(lay, t, &s.lane_increments, step, progress)?;
             for l in 0..nb {
                 self.stored
                     .emit_lane(t, l, &mut dst[l * per_path..(l + 1) * per_path]);
@@ -273,7 +294,7 @@ impl Job<'_> {
                 let tc = as_lanes_mut(&mut s.chunk);
                 tc.fill([0.0; W]);
                 tc[0] = [1.0; W];
-                run_segments_lanes(lay, tc, chunk, step);
+                run_segments_lanes(lay, tc, chunk, step, progress)?;
                 for (l, a) in acc.iter_mut().enumerate() {
                     extract(tc, l, &mut s.single);
                     join_chunk(lay, &s.single, a, &mut s.product);
@@ -284,6 +305,7 @@ impl Job<'_> {
                 self.stored.emit(a, row, &mut s.product);
             }
         }
+        Ok(())
     }
 }
 
@@ -358,7 +380,7 @@ pub fn signature(
                 |scratch, (g, dst)| -> Result<()> {
                     progress.checkpoint()?;
                     let nb = dst.len() / per_path;
-                    job.lane_group(g * W, nb, dst, scratch);
+                    job.lane_group(g * W, nb, dst, scratch, progress)?;
                     progress.advance(nb as u64);
                     Ok(())
                 },
@@ -369,7 +391,7 @@ pub fn signature(
         || PathScratch::new(&lay),
         |scratch, (b, dst)| -> Result<()> {
             progress.checkpoint()?;
-            job.one_path(b, dst, scratch);
+            job.one_path(b, dst, scratch, progress)?;
             progress.advance(1);
             Ok(())
         },
@@ -407,7 +429,7 @@ pub fn signature_ragged(
             |s, (dst, raw)| -> Result<()> {
                 progress.checkpoint()?;
                 spec.increments(raw, 0, false, &mut s.points, &mut s.increments);
-                let t = evolve(&lay, &lay.identity(), &s.increments, &mut s.step);
+                let t = evolve(&lay, &lay.identity(), &s.increments, &mut s.step, progress)?;
                 permute(&t, &perm, dst);
                 Ok(())
             },
