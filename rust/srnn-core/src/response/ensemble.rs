@@ -124,7 +124,7 @@ pub(crate) fn run_from(
     let rows = h0.len() / model.n();
     let settings = block_settings(s, first, rows, n_steps, 0, record);
     let [a, b, c] = settings.output_shape(model);
-    let mut out = vec![0.0; a * b * c];
+    let mut out = crate::memory::zeros("the ensemble's records", a * b * c)?;
     simulate(
         model,
         input,

@@ -97,6 +97,10 @@ fn check(
             "expected a positive integer, got 0",
         ));
     }
+    crate::work::check_work(
+        "lyapunov (paths × steps)",
+        crate::work::product(&[s.n_paths as u128, (l.n_steps + s.burn_in_steps) as u128]),
+    )?;
     if let Some(u) = input {
         let want = l.n_steps * model.m();
         if u.len() != want {

@@ -140,7 +140,7 @@ pub fn signature_backprop(
         }
     }
     let perm = lay.reversal_perm();
-    let mut out = vec![0.0; batch * len * d];
+    let mut out = crate::memory::zeros("the path gradient", batch * len * d)?;
     if len * d == 0 {
         return Ok(out);
     }

@@ -403,7 +403,7 @@ pub fn pde_gram(
         "the signature-kernel PDE grids",
         cells_x.saturating_mul(cells_y),
     )?;
-    let mut out = vec![0.0; nx * ny];
+    let mut out = crate::memory::zeros("the kernel matrix", nx * ny)?;
     // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
     // lengths, so the lanes stay full whatever the shape of the triangle.
     let pairs: Vec<(usize, usize)> = (0..nx)
@@ -792,7 +792,7 @@ pub fn truncated(
     }
     let sym = ys.is_none();
     let nx = xs.len();
-    let mut out = vec![0.0; nx * ny];
+    let mut out = crate::memory::zeros("the kernel matrix", nx * ny)?;
     out.par_chunks_mut(ny.max(1))
         .enumerate()
         .for_each(|(i, row)| {

@@ -349,7 +349,7 @@ pub fn signature(
     }
     let width = if opts.scalar_term { full } else { full - 1 };
     let per_path = n_rows(spec, len, opts.stream) * width;
-    let mut out = vec![0.0; batch * per_path];
+    let mut out = crate::memory::zeros("signature", batch * per_path)?;
     if per_path == 0 {
         return Ok(out);
     }
@@ -421,7 +421,7 @@ pub fn signature_ragged(
     let full = lay.full_len();
     let perm = lay.reversal_perm();
     let spec = PathSpec::plain(d);
-    let mut out = vec![0.0; paths.len() * full];
+    let mut out = crate::memory::zeros("signature", paths.len() * full)?;
     out.par_chunks_mut(full)
         .zip(paths.par_iter())
         .try_for_each_init(
