@@ -13,6 +13,10 @@ the test run. For every call the worker checks:
 * no non-finite number in a result;
 * array inputs left unmodified.
 
+The ``srnn_rs.dask`` functions run on dask's synchronous scheduler. The command line
+(``python -m srnn_rs``) gets its own cases, one subprocess each (``SRNN_FUZZ_CASES / 100``, at
+least 10): a clean exit, or a non-zero status with a one-line error, never a traceback.
+
 ``SRNN_FUZZ_CASES`` sets the number of calls (default 2000, about half a minute); a larger
 local run is ``SRNN_FUZZ_CASES=20000 pytest tests/test_fuzz.py -s``, which prints the
 outcome counts.
@@ -125,6 +129,18 @@ CALLS: dict[str, tuple[list, dict]] = {
     "ResponseFeatureRidge": ([U3, Y4], {"depth": 2, "alpha": 1e-3, "dt": 0.1}),
     "SignatureKernelRidge": ([U3, Y4], {"depth": 2, "alpha": 1e-3, "dt": 0.1}),
     "ReadoutSRNN": ([U3, array((4, 8, 1))], {"model": model(), "alpha": 1e-3, "dt": 0.1}),
+    # srnn_rs.dask, computed on dask's synchronous scheduler in the worker.
+    "dask.simulate": ([model(), U, 0.01], {"n_paths": 3, "chunk_paths": 2, "record": "readout", "seed": 0}),
+    "dask.response_kernels": ([model()], {"dt": 0.05, "max_lag": 0.2, "chunk_paths": 2, "n_paths": 4,
+                                          "method": "adjoint", "burn_in": 0.1}),
+    "dask.stationary_stats": ([model()], {"dt": 0.05, "chunk_paths": 2, "n_paths": 4, "window": 0.2,
+                                          "burn_in": 0.1}),
+    "dask.correlation_function": ([model()], {"dt": 0.05, "max_lag": 0.2, "chunk_paths": 2, "n_paths": 4,
+                                              "burn_in": 0.1}),
+    "dask.signature": ([array((3, 6, 2)), 2], {"chunk_paths": 2, "stream": False}),
+    "dask.logsignature": ([array((3, 6, 2)), 2], {"chunk_paths": 2, "mode": "lyndon"}),
+    "dask.response_feature": ([U3, 0.1, 2], {"chunk_paths": 2, "basis": "monomial", "n_basis": 2}),
+    "dask.sig_kernel_gram": ([array((3, 5, 2))], {"Y": None, "chunk_paths": 2, "depth": 2, "dyadic_order": 0}),
 }
 
 
@@ -156,8 +172,12 @@ def cases(draw):
 WORKER = r'''
 import json, sys, time, traceback
 import numpy as np
+import dask
 import srnn_rs
+import srnn_rs.dask
 from srnn_rs import DivergenceError
+
+dask.config.set(scheduler="synchronous")
 
 # Small limits keep every accepted call quick and show that the limits hold.
 srnn_rs.set_memory_limit(2**28)
@@ -271,6 +291,8 @@ for line in sys.stdin:
     outcome, detail = "ok", ""
     try:
         result = resolve(case["fn"])(*args, **kwargs)
+        if hasattr(result, "dask"):
+            result = result.compute()
         if non_finite(result):
             outcome, detail = "BAD", "non-finite result"
     except ALLOWED as exc:
@@ -335,6 +357,48 @@ def test_hostile_calls_fail_cleanly(batch):
     assert not failures, "\n".join(failures)
 
 
+# -- the command line -----------------------------------------------------------------------------
+
+CLI_CASES = max(10, CASES // 100)
+# A valid, quick demo; the cases replace or add one or two words. The word "--scale" itself is
+# never replaced: without it a valid command line would run the full-size demo.
+CLI_BASE = ["demo", "--figure", "", "--no-progress", "--scale", "0.01"]
+CLI_REPLACEABLE = [0, 1, 2, 3, 5]
+CLI_WORDS = ["", "x", "nan", "inf", "-inf", "-1", "0", "-0.0", "1e308", "5e-324", "2e9", str(2**70), "1" * 400,
+             "é", "--", "--scale", "--dt", "--seed", "--amplitude", "--figure", "--bogus", "demo", "info", "nope"]
+CLI_OUTCOMES: Counter = Counter()
+
+
+@st.composite
+def command_lines(draw):
+    argv = list(CLI_BASE)
+    for _ in range(draw(st.integers(1, 2))):
+        word = draw(st.sampled_from(CLI_WORDS))
+        how = draw(st.sampled_from(["replace", "replace", "append"]))
+        if how == "replace":
+            argv[draw(st.sampled_from(CLI_REPLACEABLE))] = word
+        else:
+            argv += [draw(st.sampled_from(["--scale", "--dt", "--seed", "--amplitude"])), word]
+    return argv
+
+
+@settings(max_examples=CLI_CASES, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
+          suppress_health_check=list(HealthCheck))
+@given(command_lines())
+def test_hostile_command_lines_fail_cleanly(tmp_path_factory, argv):
+    """``python -m srnn_rs`` with bad words: a clean exit, or a non-zero status with one line on
+    stderr; never a traceback, a signal death or a hang."""
+    cwd = tmp_path_factory.mktemp("cli")
+    proc = subprocess.run([sys.executable, "-m", "srnn_rs", *argv], capture_output=True, text=True,
+                          timeout=CASE_SECONDS * 3, cwd=cwd)
+    lines = proc.stderr.strip().splitlines()
+    outcome = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+    bad = (proc.returncode < 0 or "Traceback" in proc.stderr
+           or (proc.returncode != 0 and (len(lines) != 1 or not lines[0].startswith("srnn-rs"))))
+    CLI_OUTCOMES["BAD" if bad else outcome] += 1
+    assert not bad, f"{argv}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
+
+
 def test_zz_report_outcomes(capsys):
     """Prints the outcome counts of the run above (shown with ``-s``)."""
     if not OUTCOMES:
@@ -342,4 +406,7 @@ def test_zz_report_outcomes(capsys):
     with capsys.disabled():
         total = sum(OUTCOMES.values())
         print(f"\nfuzz: {total} calls: " + ", ".join(f"{k} {v}" for k, v in OUTCOMES.most_common()))
-    assert OUTCOMES["BAD"] == 0
+        if CLI_OUTCOMES:
+            print(f"fuzz: {sum(CLI_OUTCOMES.values())} command lines: "
+                  + ", ".join(f"{k} {v}" for k, v in CLI_OUTCOMES.most_common()))
+    assert OUTCOMES["BAD"] == 0 and CLI_OUTCOMES["BAD"] == 0

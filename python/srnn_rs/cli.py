@@ -19,6 +19,31 @@ from .networks import _pseudo_random, default_network
 from .response import response_kernels
 from .volterra import volterra_predict
 from .tasks import narma10, random_inputs
+from ._validate import as_positive_float, as_seed
+from .errors import DivergenceError
+
+# The demo's cost grows linearly with --scale; past this it runs for hours.
+MAX_SCALE = 100.0
+# The demo drives the network with a small signal; far beyond this its numbers overflow.
+MAX_AMPLITUDE = 10.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (argparse's default prints the whole usage first)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _check_demo_args(args: argparse.Namespace) -> None:
+    scale = as_positive_float("--scale", args.scale)
+    if scale > MAX_SCALE:
+        raise ValueError(f"--scale: expected at most {MAX_SCALE:g}, got {scale!r}")
+    as_positive_float("--dt", args.dt)
+    amplitude = as_positive_float("--amplitude", args.amplitude)
+    if amplitude > MAX_AMPLITUDE:
+        raise ValueError(f"--amplitude: expected at most {MAX_AMPLITUDE:g}, got {amplitude!r}")
+    as_seed(args.seed)
 
 
 def _section(title: str) -> None:
@@ -236,7 +261,7 @@ def _figure(path: str, report: dict) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="srnn-rs", description="Stochastic recurrent neural networks with a Rust core.")
+    parser = _Parser(prog="srnn-rs", description="Stochastic recurrent neural networks with a Rust core.")
     parser.add_argument("--version", action="version", version=f"srnn_rs {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser(
@@ -251,10 +276,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ),
     )
     d.add_argument("--scale", type=float, default=3.0,
-                   help="multiplies the numbers of paths and samples (default 3: 15-30 s on 2 cores)")
+                   help="multiplies the numbers of paths and samples, at most 100 (default 3: 15-30 s on 2 cores)")
     d.add_argument("--dt", type=float, default=0.05, help="time step of the continuous-time parts (default 0.05)")
     d.add_argument("--seed", type=int, default=0, help="seed of all noise and random inputs (default 0)")
-    d.add_argument("--amplitude", type=float, default=0.3, help="amplitude of the driving input in part 3 (default 0.3)")
+    d.add_argument("--amplitude", type=float, default=0.3, help="amplitude of the driving input in part 3, at most 10 (default 0.3)")
     d.add_argument("--figure", default="srnn_demo.png",
                    help="where to write the figure (default srnn_demo.png; '' for none)")
     d.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty(),
@@ -269,7 +294,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     i.set_defaults(func=info)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    # Bad values and failures the library reports by name end the command with one line, not a
+    # traceback; anything else is a bug and keeps its traceback.
+    try:
+        if args.func is demo:
+            _check_demo_args(args)
+        return int(args.func(args))
+    except (ValueError, TypeError, DivergenceError, OSError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -48,9 +48,16 @@ def on_worker(fn: Callable[..., Any]) -> Callable[..., Any]:
     return task
 
 
+MAX_CHUNKS = 10**6
+
+
 def chunk_sizes(n: int, chunk: Any, name: str = "chunk_paths") -> tuple[int, ...]:
     """Sizes of consecutive chunks of ``chunk`` items covering ``n`` (the last one ragged)."""
     chunk = as_int(name, chunk, minimum=1)
+    # A graph of more tasks than this would exhaust memory before anything runs.
+    if -(-n // chunk) > MAX_CHUNKS:
+        raise ValueError(f"{name}: {n} items in chunks of {chunk} make more than {MAX_CHUNKS} chunks; "
+                         "use larger chunks")
     full, rest = divmod(n, chunk)
     return (chunk,) * full + ((rest,) if rest else ())
 

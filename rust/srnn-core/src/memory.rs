@@ -41,6 +41,21 @@ pub fn check_memory(what: &str, bytes: u128) -> Result<()> {
     Ok(())
 }
 
+/// `len` zeros for a result named `what`: checked against the limit, then reserved fallibly,
+/// so a size no allocator can serve is [`Error::MemoryLimit`], never an abort.
+pub fn zeros(what: &str, len: usize) -> Result<Vec<f64>> {
+    let bytes = f64_bytes(&[len as u128]);
+    check_memory(what, bytes)?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| Error::MemoryLimit {
+        what: format!("{what} (the allocator refused it)"),
+        bytes,
+        limit: u128::from(memory_limit()),
+    })?;
+    out.resize(len, 0.0);
+    Ok(out)
+}
+
 /// `8 × Π sizes`: the bytes of an `f64` array of that shape, saturating rather than wrapping.
 pub fn f64_bytes(sizes: &[u128]) -> u128 {
     sizes.iter().fold(8u128, |acc, &s| acc.saturating_mul(s))
@@ -57,6 +72,19 @@ mod tests {
         assert!(matches!(e, Error::MemoryLimit { .. }));
         assert!(e.to_string().starts_with("the result would need "));
         assert!(set_memory_limit(0).is_err());
+    }
+
+    #[test]
+    fn absurd_buffers_are_memory_limit_errors() {
+        assert_eq!(zeros("x", 3).unwrap(), vec![0.0; 3]);
+        for len in [
+            usize::MAX,
+            usize::MAX / 8,
+            (memory_limit() / 8 + 1) as usize,
+        ] {
+            let e = zeros("the buffer", len).unwrap_err();
+            assert!(matches!(e, Error::MemoryLimit { .. }), "{e}");
+        }
     }
 
     #[test]

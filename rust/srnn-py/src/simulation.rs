@@ -163,6 +163,7 @@ impl NativeModel {
             record: record.0,
             burn_in_steps,
             block_size,
+            w_product: Default::default(),
         };
         match dtype.0 {
             Dtype::Float64 => simulate_typed::<f64>(py, &self.model, u, h0, &settings, progress),

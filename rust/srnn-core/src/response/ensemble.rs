@@ -56,6 +56,7 @@ fn block_settings(
         record,
         burn_in_steps,
         block_size: rows.max(1),
+        w_product: Default::default(),
     }
 }
 
@@ -123,7 +124,7 @@ pub(crate) fn run_from(
     let rows = h0.len() / model.n();
     let settings = block_settings(s, first, rows, n_steps, 0, record);
     let [a, b, c] = settings.output_shape(model);
-    let mut out = vec![0.0; a * b * c];
+    let mut out = crate::memory::zeros("the ensemble's records", a * b * c)?;
     simulate(
         model,
         input,

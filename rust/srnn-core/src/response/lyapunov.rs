@@ -97,6 +97,10 @@ fn check(
             "expected a positive integer, got 0",
         ));
     }
+    crate::work::check_work(
+        "lyapunov (paths × steps)",
+        crate::work::product(&[s.n_paths as u128, (l.n_steps + s.burn_in_steps) as u128]),
+    )?;
     if let Some(u) = input {
         let want = l.n_steps * model.m();
         if u.len() != want {
@@ -299,6 +303,7 @@ pub fn lyapunov_partial(
             record: Record::SlopesThenFinalState,
             burn_in_steps: s.burn_in_steps,
             block_size: rows.max(1),
+            w_product: Default::default(),
         };
         let [a, b, c] = settings.output_shape(model);
         sc.record.resize(a * b * c, 0.0);

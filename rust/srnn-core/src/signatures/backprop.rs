@@ -189,7 +189,7 @@ pub fn signature_backprop(
         }
     }
     let perm = lay.reversal_perm();
-    let mut out = vec![0.0; batch * len * d];
+    let mut out = crate::memory::zeros("the path gradient", batch * len * d)?;
     if len * d == 0 {
         return Ok(out);
     }
@@ -249,9 +249,9 @@ pub fn signature_backprop(
                 if !opts.stream {
                     add_row(gb, &mut g);
                 }
-                sweep.run(r, &incs, g, gb, &mut g_inc);
+                sweep.run(r, &incs, g, gb, &mut g_inc, progress)?;
             } else {
-                sweep.chunked(r, &incs, gb, &mut g_inc, split);
+                sweep.chunked(r, &incs, gb, &mut g_inc, split, progress)?;
             }
             // Points: ∂L/∂P_i = ∂L/∂Δ_{i-1} - ∂L/∂Δ_i, with Δ = ±w.
             let sign = if opts.inverse { -1.0 } else { 1.0 };
@@ -283,11 +283,19 @@ struct Sweep<'a, F: Fn(&[f64], &mut [f64])> {
 impl<F: Fn(&[f64], &mut [f64]) + Sync> Sweep<'_, F> {
     /// Cotangents `g_inc` of the increments `incs` from `r = rev(U)` at their start and the
     /// cotangent `g` of `U` at their end (plus, streaming, the rows `gb`, one per segment).
-    fn run(&self, mut r: Vec<f64>, incs: &[f64], mut g: Vec<f64>, gb: &[f64], g_inc: &mut [f64]) {
+    fn run(
+        &self,
+        mut r: Vec<f64>,
+        incs: &[f64],
+        mut g: Vec<f64>,
+        gb: &[f64],
+        g_inc: &mut [f64],
+        progress: &Progress,
+    ) -> Result<()> {
         let (lay, full, de) = (self.lay, self.lay.full_len(), self.lay.d);
         let n_seg = incs.len() / de;
         let mut buf = vec![0.0; scratch_len(lay)];
-        run_segments(lay, &mut r, incs, &mut buf);
+        run_segments(lay, &mut r, incs, &mut buf, progress)?;
         let (mut s, mut g_prev) = (vec![0.0; full], vec![0.0; full]);
         let mut horner = HornerScratch::new(lay);
         let mut neg = vec![0.0; de];
@@ -298,22 +306,31 @@ impl<F: Fn(&[f64], &mut [f64]) + Sync> Sweep<'_, F> {
             }
             let z = &incs[t * de..(t + 1) * de];
             neg.iter_mut().zip(z).for_each(|(n, &v)| *n = -v);
-            run_segments(lay, &mut r, &neg, &mut buf);
+            run_segments(lay, &mut r, &neg, &mut buf, progress)?;
             permute(&r, self.perm, &mut s);
             let g_z = &mut g_inc[t * de..(t + 1) * de];
             horner_back(lay, &s, z, &g, &mut g_prev, g_z, &mut horner);
             std::mem::swap(&mut g, &mut g_prev);
         }
+        Ok(())
     }
 
     /// [`Self::run`] of a long path without streaming, cut into the chunks the forward pass
     /// joins by Chen's identity: with `U_n = U_k ⊗ Q_k`, `Q_k` the product of the chunks
     /// after `k`, the cotangent of `U_k` is `G` contracted on the right with `Q_k`, so each
     /// chunk sweeps on its own (in parallel when `parallel`) from its start tensor.
-    fn chunked(&self, r: Vec<f64>, incs: &[f64], gb: &[f64], g_inc: &mut [f64], parallel: bool) {
+    fn chunked(
+        &self,
+        r: Vec<f64>,
+        incs: &[f64],
+        gb: &[f64],
+        g_inc: &mut [f64],
+        parallel: bool,
+        progress: &Progress,
+    ) -> Result<()> {
         let (lay, full, de) = (self.lay, self.lay.full_len(), self.lay.d);
         let chunks: Vec<&[f64]> = incs.chunks(CHUNK * de).collect();
-        let totals = chunk_totals(lay, &chunks, parallel);
+        let totals = chunk_totals(lay, &chunks, parallel, progress)?;
         let starts = chunk_starts(lay, &r, &totals[..totals.len() - 1]);
         let mut g_end = vec![0.0; full];
         (self.add_row)(gb, &mut g_end);
@@ -335,11 +352,11 @@ impl<F: Fn(&[f64], &mut [f64]) + Sync> Sweep<'_, F> {
             .zip(starts)
             .zip(terminal)
             .collect();
-        let work = |(((z, gi), start), g): Piece| self.run(start, z, g, &[], gi);
+        let work = |(((z, gi), start), g): Piece| self.run(start, z, g, &[], gi, progress);
         if parallel {
-            pieces.into_par_iter().for_each(work);
+            pieces.into_par_iter().try_for_each(work)
         } else {
-            pieces.into_iter().for_each(work);
+            pieces.into_iter().try_for_each(work)
         }
     }
 }

@@ -361,7 +361,7 @@ pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Resul
         ));
     }
     let n = sigs.len() / full;
-    let mut out = vec![0.0; n * width];
+    let mut out = crate::memory::zeros("logsignature", n * width)?;
     if width == 0 {
         return Ok(out);
     }

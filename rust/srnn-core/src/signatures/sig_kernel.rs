@@ -403,7 +403,7 @@ pub fn pde_gram(
         "the signature-kernel PDE grids",
         cells_x.saturating_mul(cells_y),
     )?;
-    let mut out = vec![0.0; nx * ny];
+    let mut out = crate::memory::zeros("the kernel matrix", nx * ny)?;
     // All pairs (one triangle when symmetric) in one list, cut into lane groups of equal
     // lengths, so the lanes stay full whatever the shape of the triangle.
     let pairs: Vec<(usize, usize)> = (0..nx)
@@ -498,10 +498,11 @@ fn pde_pair_backprop(
     kbar: f64,
     gx: &mut [f64],
     gy: &mut [f64],
-) {
+    progress: &Progress,
+) -> Result<()> {
     let (lx, ly) = (x.len() / d, y.len() / d);
     if lx < 2 || ly < 2 || kbar == 0.0 {
-        return;
+        return Ok(());
     }
     let (mut inc, mut grid) = (Vec::new(), Vec::new());
     cell_increments(x, y, d, sk, &mut inc, &mut grid);
@@ -509,9 +510,14 @@ fn pde_pair_backprop(
     let scale = 1.0 / (r * r) as f64;
     let (rows, cols) = ((lx - 1) * r, (ly - 1) * r);
     let w = cols + 1;
+    // A checkpoint every band of about 2²⁰ cells, as in the forward solve.
+    let band = ((1usize << 20) / cols).max(1);
     let coef = |a: usize, b: usize| -> f64 { inc[(a / r) * (ly - 1) + b / r] * scale };
     let mut k = vec![1.0; (rows + 1) * w];
     for a in 0..rows {
+        if a % band == 0 {
+            progress.checkpoint()?;
+        }
         for b in 0..cols {
             let g = coef(a, b);
             let (ca, cb) = (1.0 + 0.5 * g + g * g / 12.0, 1.0 - g * g / 12.0);
@@ -524,6 +530,9 @@ fn pde_pair_backprop(
     kb[rows * w + cols] = kbar;
     let mut inc_bar = vec![0.0; inc.len()];
     for a in (0..rows).rev() {
+        if a % band == 0 {
+            progress.checkpoint()?;
+        }
         for b in (0..cols).rev() {
             let v = kb[(a + 1) * w + b + 1];
             if v == 0.0 {
@@ -582,6 +591,7 @@ fn pde_pair_backprop(
             }
         }
     }
+    Ok(())
 }
 
 /// Bytes of the two grids the gradient of one pair keeps.
@@ -632,7 +642,7 @@ fn pde_backprop_terms(
         .map(|&(p, q, g)| -> Result<(Vec<f64>, Vec<f64>)> {
             progress.checkpoint()?;
             let (mut gx, mut gy) = (vec![0.0; xs[p].len()], vec![0.0; ys[q].len()]);
-            pde_pair_backprop(xs[p], ys[q], d, order, sk, g, &mut gx, &mut gy);
+            pde_pair_backprop(xs[p], ys[q], d, order, sk, g, &mut gx, &mut gy, progress)?;
             progress.advance(1);
             Ok((gx, gy))
         })
@@ -782,7 +792,7 @@ pub fn truncated(
     }
     let sym = ys.is_none();
     let nx = xs.len();
-    let mut out = vec![0.0; nx * ny];
+    let mut out = crate::memory::zeros("the kernel matrix", nx * ny)?;
     out.par_chunks_mut(ny.max(1))
         .enumerate()
         .for_each(|(i, row)| {

@@ -59,38 +59,50 @@ fn join_chunk(lay: &Layout, chunk: &[f64], acc: &mut [f64], product: &mut [f64])
 /// kept word-reversed (`T = rev(initial ⊗ S)`), inverse ones as they are
 /// (`T = S^{-1} ⊗ initial`); both evolve by left multiplication with `exp(±Δ)`.
 /// Long paths are cut into chunks computed in parallel and joined in order.
-fn evolve(lay: &Layout, start: &[f64], incs: &[f64], buf: &mut [f64]) -> Vec<f64> {
+fn evolve(
+    lay: &Layout,
+    start: &[f64],
+    incs: &[f64],
+    buf: &mut [f64],
+    progress: &Progress,
+) -> Result<Vec<f64>> {
     let d = lay.d;
     let n_seg = incs.len() / d.max(1);
     let mut t = start.to_vec();
     if n_seg <= CHUNK {
-        run_segments(lay, &mut t, incs, buf);
-        return t;
+        run_segments(lay, &mut t, incs, buf, progress)?;
+        return Ok(t);
     }
     let parts: Vec<Vec<f64>> = incs
         .par_chunks(CHUNK * d)
         .map(|c| {
             let mut tc = lay.identity();
             let mut b = vec![0.0; scratch_len(lay)];
-            run_segments(lay, &mut tc, c, &mut b);
-            tc
+            run_segments(lay, &mut tc, c, &mut b, progress)?;
+            Ok(tc)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut product = vec![0.0; lay.full_len()];
     for p in &parts {
+        progress.checkpoint()?;
         join_chunk(lay, p, &mut t, &mut product);
     }
-    t
+    Ok(t)
 }
 
 /// The products of `chunks` on their own, each from the identity in the stored convention
 /// of [`evolve`], computed in parallel when `parallel`.
-pub(crate) fn chunk_totals(lay: &Layout, chunks: &[&[f64]], parallel: bool) -> Vec<Vec<f64>> {
-    let total = |c: &&[f64]| {
+pub(crate) fn chunk_totals(
+    lay: &Layout,
+    chunks: &[&[f64]],
+    parallel: bool,
+    progress: &Progress,
+) -> Result<Vec<Vec<f64>>> {
+    let total = |c: &&[f64]| -> Result<Vec<f64>> {
         let mut tc = lay.identity();
         let mut b = vec![0.0; scratch_len(lay)];
-        run_segments(lay, &mut tc, c, &mut b);
-        tc
+        run_segments(lay, &mut tc, c, &mut b, progress)?;
+        Ok(tc)
     };
     if parallel {
         chunks.par_iter().map(total).collect()
@@ -246,63 +258,84 @@ impl Job<'_> {
     }
 
     /// Path `b` into `dst` (its `per_path` output values).
-    fn one_path(&self, b: usize, dst: &mut [f64], s: &mut PathScratch) {
+    fn one_path(
+        &self,
+        b: usize,
+        dst: &mut [f64],
+        s: &mut PathScratch,
+        progress: &Progress,
+    ) -> Result<()> {
         let (lay, de) = (self.stored.lay, self.stored.lay.d);
         let inc = &mut s.increments;
         self.spec
             .increments(self.raw(b), b, self.opts.inverse, &mut s.points, inc);
         let mut t = self.stored.start(self.initial, b);
         if self.opts.stream && inc.len() > CHUNK * de {
-            self.chunked_stream(&t, inc, dst);
+            self.chunked_stream(&t, inc, dst, progress)?;
         } else if self.opts.stream {
             for (z, row) in inc.chunks_exact(de).zip(dst.chunks_exact_mut(self.width)) {
-                run_segments(lay, &mut t, z, &mut s.step);
+                run_segments(lay, &mut t, z, &mut s.step, progress)?;
                 self.stored.emit(&t, row, &mut s.row);
             }
         } else {
-            let t = evolve(lay, &t, inc, &mut s.step);
+            let t = evolve(lay, &t, inc, &mut s.step, progress)?;
             self.stored.emit(&t, dst, &mut s.row);
         }
+        Ok(())
     }
 
     /// The prefix signatures of a long path: each chunk streams on from its start tensor
     /// ([`chunk_starts`]), which costs a second pass over all but the last chunk but lets the
     /// chunks run in parallel.
-    fn chunked_stream(&self, start: &[f64], inc: &[f64], dst: &mut [f64]) {
+    fn chunked_stream(
+        &self,
+        start: &[f64],
+        inc: &[f64],
+        dst: &mut [f64],
+        progress: &Progress,
+    ) -> Result<()> {
         let lay = self.stored.lay;
         let de = lay.d;
         let chunks: Vec<&[f64]> = inc.chunks(CHUNK * de).collect();
-        let totals = chunk_totals(lay, &chunks[..chunks.len() - 1], self.split_paths);
+        let totals = chunk_totals(lay, &chunks[..chunks.len() - 1], self.split_paths, progress)?;
         let starts = chunk_starts(lay, start, &totals);
         let rows = CHUNK * self.width;
-        let run = |((z, out), t0): ((&[f64], &mut [f64]), &Vec<f64>)| {
+        let run = |((z, out), t0): ((&[f64], &mut [f64]), &Vec<f64>)| -> Result<()> {
             let mut t = t0.clone();
             let mut step = vec![0.0; scratch_len(lay)];
             let mut tmp = vec![0.0; lay.full_len()];
             for (zz, row) in z.chunks_exact(de).zip(out.chunks_exact_mut(self.width)) {
-                run_segments(lay, &mut t, zz, &mut step);
+                run_segments(lay, &mut t, zz, &mut step, progress)?;
                 self.stored.emit(&t, row, &mut tmp);
             }
+            Ok(())
         };
         if self.split_paths {
             chunks
                 .into_par_iter()
                 .zip(dst.par_chunks_mut(rows))
                 .zip(starts.par_iter())
-                .for_each(run);
+                .try_for_each(run)
         } else {
             chunks
                 .into_iter()
                 .zip(dst.chunks_mut(rows))
                 .zip(starts.iter())
-                .for_each(run);
+                .try_for_each(run)
         }
     }
 
     /// Paths `first .. first + nb` (`nb <= W`) side by side in the lanes of one tensor, into
     /// `dst` (`nb` paths' output values). Missing lanes run from the identity on zero
     /// increments.
-    fn lane_group(&self, first: usize, nb: usize, dst: &mut [f64], s: &mut LaneScratch) {
+    fn lane_group(
+        &self,
+        first: usize,
+        nb: usize,
+        dst: &mut [f64],
+        s: &mut LaneScratch,
+        progress: &Progress,
+    ) -> Result<()> {
         let lay = self.stored.lay;
         let (de, full) = (lay.d, lay.full_len());
         let n_seg = self.spec.n_points(self.len).saturating_sub(1);
@@ -331,14 +364,14 @@ impl Job<'_> {
         let per_path = self.per_path;
         if self.opts.stream {
             for (k, zs) in s.lane_increments.chunks_exact(de).enumerate() {
-                run_segments_lanes(lay, t, zs, step);
+                run_segments_lanes(lay, t, zs, step, progress)?;
                 for l in 0..nb {
                     let at = l * per_path + k * self.width;
                     self.stored.emit_lane(t, l, &mut dst[at..at + self.width]);
                 }
             }
         } else if n_seg <= CHUNK {
-            run_segments_lanes(lay, t, &s.lane_increments, step);
+            run_segments_lanes(lay, t, &s.lane_increments, step, progress)?;
             for l in 0..nb {
                 self.stored
                     .emit_lane(t, l, &mut dst[l * per_path..(l + 1) * per_path]);
@@ -367,10 +400,10 @@ impl Job<'_> {
                         let mut step = Aligned::filled(scratch_len(lay) * W, 0.0);
                         let t = as_lanes_mut(&mut tc);
                         t[0] = [1.0; W];
-                        run_segments_lanes(lay, t, chunk, as_lanes_mut(&mut step));
-                        tc
+                        run_segments_lanes(lay, t, chunk, as_lanes_mut(&mut step), progress)?;
+                        Ok(tc)
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 for mut p in parts {
                     join(as_lanes_mut(&mut p));
                 }
@@ -379,7 +412,7 @@ impl Job<'_> {
                     let tc = as_lanes_mut(&mut s.chunk);
                     tc.fill([0.0; W]);
                     tc[0] = [1.0; W];
-                    run_segments_lanes(lay, tc, chunk, step);
+                    run_segments_lanes(lay, tc, chunk, step, progress)?;
                     join(tc);
                 }
             }
@@ -388,6 +421,7 @@ impl Job<'_> {
                 self.stored.emit(a, row, &mut s.product);
             }
         }
+        Ok(())
     }
 }
 
@@ -431,7 +465,7 @@ pub fn signature(
     }
     let width = if opts.scalar_term { full } else { full - 1 };
     let per_path = n_rows(spec, len, opts.stream) * width;
-    let mut out = vec![0.0; batch * per_path];
+    let mut out = crate::memory::zeros("signature", batch * per_path)?;
     if per_path == 0 {
         return Ok(out);
     }
@@ -467,7 +501,7 @@ pub fn signature(
                 |scratch, (g, dst)| -> Result<()> {
                     progress.checkpoint()?;
                     let nb = dst.len() / per_path;
-                    job.lane_group(g * W, nb, dst, scratch);
+                    job.lane_group(g * W, nb, dst, scratch, progress)?;
                     progress.advance(nb as u64);
                     Ok(())
                 },
@@ -478,7 +512,7 @@ pub fn signature(
         || PathScratch::new(&lay),
         |scratch, (b, dst)| -> Result<()> {
             progress.checkpoint()?;
-            job.one_path(b, dst, scratch);
+            job.one_path(b, dst, scratch, progress)?;
             progress.advance(1);
             Ok(())
         },
@@ -508,7 +542,7 @@ pub fn signature_ragged(
     let full = lay.full_len();
     let perm = lay.reversal_perm();
     let spec = PathSpec::plain(d);
-    let mut out = vec![0.0; paths.len() * full];
+    let mut out = crate::memory::zeros("signature", paths.len() * full)?;
     out.par_chunks_mut(full)
         .zip(paths.par_iter())
         .try_for_each_init(
@@ -516,7 +550,7 @@ pub fn signature_ragged(
             |s, (dst, raw)| -> Result<()> {
                 progress.checkpoint()?;
                 spec.increments(raw, 0, false, &mut s.points, &mut s.increments);
-                let t = evolve(&lay, &lay.identity(), &s.increments, &mut s.step);
+                let t = evolve(&lay, &lay.identity(), &s.increments, &mut s.step, progress)?;
                 permute(&t, &perm, dst);
                 Ok(())
             },

@@ -3,6 +3,7 @@
 
 use super::gemm::{rows_dot_rows, rows_times};
 use super::prepared::{LeakP, NoiseP, Prepared};
+use super::sparse::{sparse_rows_times, SparseOperands};
 use super::{Input, Record, Settings, Start};
 use crate::aligned::Aligned;
 use crate::progress::Progress;
@@ -27,6 +28,8 @@ pub(crate) struct Workspace<R> {
     inner: Aligned<R>,
     /// The input term of an undriven step, so every step runs the same fused loop.
     zeros: Aligned<R>,
+    /// The block's states transposed, for the sparse `W h`.
+    h_t: Aligned<R>,
     z_stride: usize,
 }
 
@@ -51,6 +54,7 @@ impl<R: Real> Workspace<R> {
                 R::ZERO,
             ),
             zeros: Aligned::filled(p.width, R::ZERO),
+            h_t: super::sparse::scratch(p.w_sparse.as_ref(), block),
             z_stride,
         }
     }
@@ -200,10 +204,10 @@ fn advance<R: Real, const FMA: bool>(
                 Some(&p.bias),
                 inner_bias,
             );
-            rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(inner_bias), drift);
+            w_times::<R, FMA>(p, rows, h, inner_bias, &mut ws.h_t, drift);
         }
         (Some(c_in_t), Some(k), Input::PerPath(u)) => {
-            rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift);
+            w_times::<R, FMA>(p, rows, h, &p.bias, &mut ws.h_t, drift);
             let stride = s.n_steps * m;
             let x = &u[job.first * stride + k * m..];
             let inner = &mut ws.inner[..rows * width];
@@ -212,7 +216,7 @@ fn advance<R: Real, const FMA: bool>(
                 *d = *d + v;
             }
         }
-        _ => rows_times::<R, FMA>(rows, n, h, width, &p.w_t, width, Some(&p.bias), drift),
+        _ => w_times::<R, FMA>(p, rows, h, &p.bias, &mut ws.h_t, drift),
     }
     p.activation.apply_slice::<R, FMA>(drift);
     // The normals after the activation, not before the product: written last, they are
@@ -362,6 +366,31 @@ fn advance<R: Real, const FMA: bool>(
         }
     }
     Ok(())
+}
+
+/// `out = h Wᵀ + bias`, dense or sparse as prepared (the same bits).
+#[inline(always)]
+fn w_times<R: Real, const FMA: bool>(
+    p: &Prepared<R>,
+    rows: usize,
+    h: &[R],
+    bias: &[R],
+    h_t: &mut [R],
+    out: &mut [R],
+) {
+    match &p.w_sparse {
+        Some(w) => {
+            let ops = SparseOperands {
+                x: h,
+                w,
+                w_t: &p.w_t,
+                width: p.width,
+                bias,
+            };
+            sparse_rows_times::<R, FMA>(rows, &ops, h_t, out)
+        }
+        None => rows_times::<R, FMA>(rows, p.n, h, p.width, &p.w_t, p.width, Some(bias), out),
+    }
 }
 
 /// Rows are padded to a multiple of this many lanes; the fused loops work on such chunks as

@@ -10,6 +10,9 @@ mod block;
 pub(crate) mod gemm;
 mod gemm_f32;
 pub(crate) mod prepared;
+mod sparse;
+
+pub use sparse::{prefers_sparse, WProduct, SPARSE_MAX_DENSITY, SPARSE_MIN_N};
 
 use rayon::prelude::*;
 
@@ -81,6 +84,8 @@ pub struct Settings {
     /// independent of the recorded run: a start from (approximately) the stationary law.
     pub burn_in_steps: usize,
     pub block_size: usize,
+    /// Dense or sparse `W h`: the same bits either way, so only speed depends on it.
+    pub w_product: WProduct,
 }
 
 pub const DEFAULT_BLOCK_SIZE: usize = 16;
@@ -97,6 +102,7 @@ impl Settings {
             record: Record::Readout,
             burn_in_steps: 0,
             block_size: DEFAULT_BLOCK_SIZE,
+            w_product: WProduct::Auto,
         }
     }
 
@@ -208,7 +214,7 @@ pub fn simulate<R: Real>(
     if out.is_empty() {
         return Ok(());
     }
-    let prepared = prepared::Prepared::<R>::new(model, settings.dt);
+    let prepared = prepared::Prepared::<R>::new(model, settings.dt, settings.w_product);
     let per_path = settings.n_records() * settings.record_width(model);
     // Results do not depend on the block size, so one larger than the ensemble is cut to it
     // rather than sizing buffers by a number the caller may have mistyped.

@@ -5,6 +5,8 @@ use crate::aligned::Aligned;
 use crate::model::{Activation, Gamma, Noise, Srnn};
 use crate::simd::Real;
 
+use super::sparse::{SparseW, WProduct};
+
 /// Up to this many readouts, `R h` is computed as dot products (8 multiply-adds per 8 lanes
 /// each) rather than as a product with 8 output columns (64 per 8 lanes of `h`).
 const DOT_READOUT_MAX_P: usize = 4;
@@ -80,6 +82,8 @@ pub(crate) struct Prepared<R> {
     pub dt: R,
     pub dt_f64: f64,
     pub w_t: Aligned<R>,
+    /// `W` by rows when the step multiplies by it sparsely (same bits as `w_t`).
+    pub w_sparse: Option<SparseW<R>>,
     pub bias: Aligned<R>,
     pub activation: Activation,
     /// `Cᵀ`, `(m, width)`.
@@ -92,7 +96,7 @@ pub(crate) struct Prepared<R> {
 }
 
 impl<R: Real> Prepared<R> {
-    pub fn new(model: &Srnn, dt: f64) -> Self {
+    pub fn new(model: &Srnn, dt: f64, w_product: WProduct) -> Self {
         let n = model.n();
         let width = padded(n);
         let sq = dt.sqrt();
@@ -155,6 +159,7 @@ impl<R: Real> Prepared<R> {
             dt: R::from_f64(dt),
             dt_f64: dt,
             w_t: transposed(model.w.view(), width, 1.0),
+            w_sparse: SparseW::new(model.w.view(), w_product.resolve()),
             bias: padded_vec(model.b.iter().copied(), width, 0.0),
             activation: model.activation,
             c_t: transposed(model.c.view(), width, 1.0),

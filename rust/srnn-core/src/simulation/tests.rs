@@ -319,3 +319,100 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f64::max)
 }
+
+/// A reservoir-like `W` with about `density` of its entries nonzero, bias entries `+0` and
+/// `-0`, and a `-0` weight (skipped like any zero).
+fn sparse_network(n: usize, m: usize, density: f64, noise: Noise, gamma: Gamma) -> Srnn {
+    let keep = |i: usize, j: usize| ((i * 131 + j * 71) % 1000) as f64 / 1000.0 < density;
+    let mut w = Array2::from_shape_fn((n, n), |(i, j)| {
+        if keep(i, j) {
+            ((i * 17 + j * 29) % 23) as f64 / 23.0 - 0.5
+        } else {
+            0.0
+        }
+    });
+    w[[0, 1]] = -0.0;
+    let c = Array2::from_shape_fn((n, m), |(i, j)| ((i + 3 * j) % 7) as f64 / 7.0 - 0.4);
+    let mut b = Array1::from_shape_fn(n, |i| 0.05 * (i % 9) as f64 - 0.2);
+    b[4] = 0.0;
+    b[5] = -0.0;
+    let readout = Readout {
+        matrix: Some(Array2::from_shape_fn((3, n), |(q, j)| {
+            ((q + j) % 5) as f64 / 5.0 - 0.4
+        })),
+        bias: array![0.1, 0.0, -0.1],
+        activation: Activation::Identity,
+    };
+    Srnn::new(w, c, b, gamma, noise, Activation::Tanh, readout).unwrap()
+}
+
+fn bits<R: Real>(v: &[R]) -> Vec<u64> {
+    v.iter().map(|x| x.to_f64().to_bits()).collect()
+}
+
+fn run_with<R: Real>(model: &Srnn, input: Input<R>, s: &Settings, product: WProduct) -> Vec<u64> {
+    let mut s = s.clone();
+    s.w_product = product;
+    let [a, b, c] = s.output_shape(model);
+    let mut out = vec![R::ZERO; a * b * c];
+    simulate(model, input, Start::Zero, &s, &mut out, &Progress::new()).unwrap();
+    bits(&out)
+}
+
+#[test]
+fn sparse_and_dense_w_give_the_same_bits() {
+    let (n, m, steps, paths) = (70, 2, 40, 21);
+    let u: Vec<f64> = (0..paths * steps * m)
+        .map(|i| (i as f64 * 0.29).sin())
+        .collect();
+    let u32s: Vec<f32> = u.iter().map(|&v| v as f32).collect();
+    for (noise, gamma) in all_noise_kinds(n) {
+        let plain = sparse_network(n, m, 0.1, noise, gamma);
+        let inside = plain
+            .clone()
+            .with_input_inside(Array2::from_elem((n, m), 0.3))
+            .unwrap();
+        for model in [&plain, &inside] {
+            let prepared = prepared::Prepared::<f64>::new(model, 0.05, WProduct::Sparse);
+            assert!(
+                prepared.w_sparse.is_some(),
+                "the sparse product was not taken"
+            );
+            for record in [Record::State, Record::Readout] {
+                let mut s = Settings::new(0.05, steps, paths);
+                s.seed = 5;
+                s.record = record;
+                s.burn_in_steps = 7;
+                s.block_size = 13;
+                for input in [
+                    Input::Zero,
+                    Input::Shared(&u[..steps * m]),
+                    Input::PerPath(&u),
+                ] {
+                    let dense = run_with(model, input, &s, WProduct::Dense);
+                    assert_eq!(run_with(model, input, &s, WProduct::Sparse), dense);
+                }
+                let dense = run_with(model, Input::PerPath(&u32s), &s, WProduct::Dense);
+                let sparse = run_with(model, Input::PerPath(&u32s), &s, WProduct::Sparse);
+                assert_eq!(sparse, dense, "f32");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_automatic_choice_follows_size_and_density() {
+    assert!(!prefers_sparse(SPARSE_MIN_N - 1, 0));
+    assert!(prefers_sparse(400, 16_000));
+    assert!(!prefers_sparse(400, 160_000));
+    let dense = network(
+        80,
+        1,
+        Noise::Additive(Array1::from_elem(80, 0.1)),
+        Gamma::Scalar(1.0),
+        Activation::Tanh,
+    );
+    assert!(prepared::Prepared::<f64>::new(&dense, 0.1, WProduct::Auto)
+        .w_sparse
+        .is_none());
+}

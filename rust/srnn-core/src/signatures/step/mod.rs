@@ -14,7 +14,9 @@ mod wide;
 pub use lanes::{as_lanes_mut, extract, insert, Lane, W};
 
 use crate::aligned::Aligned;
+use crate::progress::Progress;
 use crate::signatures::tensor::Layout;
+use crate::Result;
 
 /// Steps per pass over the top level when steps are grouped.
 const GROUP: usize = 8;
@@ -119,30 +121,70 @@ pub fn scratch_len(lay: &Layout) -> usize {
     (3 + GROUP) * lay.pow[lay.depth.saturating_sub(1)].max(1)
 }
 
-/// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each) of one path.
-pub fn run_segments(lay: &Layout, t: &mut [f64], incs: &[f64], buf: &mut [f64]) {
+/// Tensor entries updated between two cancellation checks: some tens of milliseconds of
+/// steps, so Ctrl-C stops even a single path of millions of points promptly.
+const ENTRIES_PER_CHECK: usize = 1 << 24;
+
+/// Segments between two cancellation checks for tensors of `width` entries each (`W` for
+/// lanes), a multiple of [`GROUP`] and of a pair: the parts are stepped exactly as the
+/// whole, and every driver gives the same bits anyway.
+pub fn segments_per_check(lay: &Layout, width: usize) -> usize {
+    let per = ENTRIES_PER_CHECK / (lay.full_len() * width).max(1);
+    (per / (2 * GROUP) * (2 * GROUP)).max(2 * GROUP)
+}
+
+/// `t ← exp(z_n) ⊗ … ⊗ exp(z_1) ⊗ t` for the increments `z` (flat, `d` each) of one path,
+/// with a cancellation check every [`segments_per_check`] segments.
+pub fn run_segments(
+    lay: &Layout,
+    t: &mut [f64],
+    incs: &[f64],
+    buf: &mut [f64],
+    progress: &Progress,
+) -> Result<()> {
+    let parts = incs.chunks(segments_per_check(lay, 1) * lay.d.max(1));
     if !one_at_a_time::<f64>(lay) {
-        return advance::<f64, GROUP>(lay, t, incs, buf);
+        for part in parts {
+            progress.checkpoint()?;
+            advance::<f64, GROUP>(lay, t, part, buf);
+        }
+        return Ok(());
     }
+    progress.checkpoint()?;
     if incs.len() < ALIGN_MIN_STEPS * lay.d {
-        return advance::<f64, 1>(lay, t, incs, buf);
+        advance::<f64, 1>(lay, t, incs, buf);
+        return Ok(());
     }
     // The top level, most of the traffic, on a cache-line boundary (for d = 8, every level).
     let mut aligned = Aligned::filled_at(t.len(), 0.0, lay.off[lay.depth]);
     aligned.copy_from_slice(t);
     let mut scratch = Aligned::filled((3 + lay.d) * lay.pow[lay.depth.saturating_sub(2)], 0.0);
-    advance::<f64, 1>(lay, &mut aligned, incs, &mut scratch);
+    for part in parts {
+        progress.checkpoint()?;
+        advance::<f64, 1>(lay, &mut aligned, part, &mut scratch);
+    }
     t.copy_from_slice(&aligned);
+    Ok(())
 }
 
 /// [`run_segments`] for `W` paths interleaved lane by lane; `incs` holds `d` lanes per
 /// segment.
-pub fn run_segments_lanes(lay: &Layout, t: &mut [Lane], incs: &[Lane], buf: &mut [Lane]) {
-    if one_at_a_time::<Lane>(lay) {
-        advance::<Lane, 1>(lay, t, incs, buf)
-    } else {
-        advance::<Lane, GROUP>(lay, t, incs, buf)
+pub fn run_segments_lanes(
+    lay: &Layout,
+    t: &mut [Lane],
+    incs: &[Lane],
+    buf: &mut [Lane],
+    progress: &Progress,
+) -> Result<()> {
+    for part in incs.chunks(segments_per_check(lay, W) * lay.d.max(1)) {
+        progress.checkpoint()?;
+        if one_at_a_time::<Lane>(lay) {
+            advance::<Lane, 1>(lay, t, part, buf)
+        } else {
+            advance::<Lane, GROUP>(lay, t, part, buf)
+        }
     }
+    Ok(())
 }
 
 /// Whether steps go one at a time rather than in groups. A single path's unfused step
@@ -220,7 +262,7 @@ mod tests {
         let want = mul(&lay, &exp(&lay, &ez), &t);
         let mut got = t.clone();
         let mut buf = vec![0.0; scratch_len(&lay)];
-        run_segments(&lay, &mut got, &z, &mut buf);
+        run_segments(&lay, &mut got, &z, &mut buf, &Progress::new()).unwrap();
         let close = got
             .iter()
             .zip(&want)
@@ -244,11 +286,12 @@ mod tests {
             assert_eq!(a, b);
             // Every driver (one at a time, paired, grouped; single paths or lanes) too.
             let (mut c, mut lanes) = (t.clone(), vec![[0.0; W]; t.len()]);
-            run_segments(&lay, &mut c, &zz, &mut buf);
+            run_segments(&lay, &mut c, &zz, &mut buf, &Progress::new()).unwrap();
             insert(&t, 1, &mut lanes);
             let lane_zz: Vec<Lane> = zz.iter().map(|&v| [v; W]).collect();
             let mut lane_buf = vec![[0.0; W]; scratch_len(&lay)];
-            run_segments_lanes(&lay, &mut lanes, &lane_zz, &mut lane_buf);
+            run_segments_lanes(&lay, &mut lanes, &lane_zz, &mut lane_buf, &Progress::new())
+                .unwrap();
             let mut from_lane = vec![0.0; t.len()];
             extract(&lanes, 1, &mut from_lane);
             assert_eq!(c, from_lane);

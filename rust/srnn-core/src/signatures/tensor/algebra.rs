@@ -260,7 +260,7 @@ pub fn batch_mul_chain(lay: &Layout, xs: &[f64], k: usize, n: usize) -> Result<V
             ),
         ));
     }
-    let mut out = vec![0.0; n * full];
+    let mut out = crate::memory::zeros("the tensors", n * full)?;
     out.par_chunks_mut(full).enumerate().for_each_init(
         || vec![0.0; full],
         |tmp, (i, o)| {
