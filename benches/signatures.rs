@@ -86,7 +86,7 @@ fn bench_logsignature(c: &mut Criterion) {
                 &Progress::new(),
             )
             .unwrap();
-            sig_to_logsig(&plan, &s, LogSigMode::Lyndon).unwrap()
+            sig_to_logsig(&plan, &s, LogSigMode::Lyndon, &Progress::new()).unwrap()
         })
     });
     g.finish();

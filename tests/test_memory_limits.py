@@ -33,6 +33,9 @@ CALLS = {
     "volterra_predict": ("srnn_rs.volterra_predict(np.zeros((10**4, 1, 1)), np.broadcast_to(np.zeros(1), (10**10, 1)), 0.1)",
                          "MemoryLimitError"),
     "lifted_path": ("srnn_rs.lifted_path(np.ones((10**6, 1)), 0.1, n_basis=10**4)", "MemoryLimitError"),
+    # Last: it lowers the limit. A 64 MB result, but one block of 10⁶ paths needs GBs of buffers.
+    "simulate block buffers": ("(srnn_rs.set_memory_limit(10**8), net.simulate(None, 0.1, n_steps=10, n_paths=10**6,"
+                               " record='final', block_size=10**6))", "MemoryLimitError"),
 }
 
 

@@ -203,7 +203,8 @@ fn _sig_to_logsig<'py>(
     let n = x.as_array().dim().0;
     let xs = slice("sig", &x)?;
     let width = plan.width(mode.0);
-    let out = run_quick(py, |_| sig::sig_to_logsig(&plan, xs, mode.0))?;
+    let work = n.saturating_mul(plan.lay.full_len()).saturating_mul(depth);
+    let out = run(py, work, |p| sig::sig_to_logsig(&plan, xs, mode.0, p))?;
     Ok(Array2::from_shape_vec((n, width), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -222,7 +223,8 @@ fn _logsig_to_sig<'py>(
     let n = x.as_array().dim().0;
     let xs = slice("logsig", &x)?;
     let full = plan.lay.full_len();
-    let out = run_quick(py, |_| sig::logsig_to_sig(&plan, xs, mode.0))?;
+    let work = n.saturating_mul(full).saturating_mul(depth);
+    let out = run(py, work, |p| sig::logsig_to_sig(&plan, xs, mode.0, p))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))
@@ -244,7 +246,7 @@ fn _logsig_backprop<'py>(
     let (g, s) = (slice("grad", &grad)?, slice("sig", &sig)?);
     let full = plan.lay.full_len();
     let work = n.saturating_mul(full).saturating_mul(depth * depth);
-    let out = run(py, work, |_| sig::logsig_backprop(&plan, s, g, mode.0))?;
+    let out = run(py, work, |p| sig::logsig_backprop(&plan, s, g, mode.0, p))?;
     Ok(Array2::from_shape_vec((n, full), out)
         .map_err(shape_err)?
         .into_pyarray(py))

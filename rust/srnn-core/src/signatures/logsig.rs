@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use super::tensor::{self, Layout};
+use crate::progress::Progress;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +352,12 @@ impl LogSigPlan {
 }
 
 /// Log-signature coordinates of full-layout group-like tensors `sigs` (`n * full_len`).
-pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Result<Vec<f64>> {
+pub fn sig_to_logsig(
+    plan: &LogSigPlan,
+    sigs: &[f64],
+    mode: LogSigMode,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
     if !sigs.len().is_multiple_of(full) {
@@ -368,6 +374,7 @@ pub fn sig_to_logsig(plan: &LogSigPlan, sigs: &[f64], mode: LogSigMode) -> Resul
     out.par_chunks_mut(width)
         .zip(sigs.par_chunks(full))
         .try_for_each(|(o, s)| {
+            progress.checkpoint()?;
             let l = tensor::log(&plan.lay, s).ok_or_else(|| {
                 Error::invalid(
                     "sig",
@@ -388,6 +395,7 @@ pub fn logsig_backprop(
     sigs: &[f64],
     grads: &[f64],
     mode: LogSigMode,
+    progress: &Progress,
 ) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
@@ -407,7 +415,7 @@ pub fn logsig_backprop(
             ),
         ));
     }
-    let mut out = vec![0.0; n * full];
+    let mut out = crate::memory::zeros("signature gradient", n * full)?;
     if width == 0 {
         return Ok(out);
     }
@@ -415,6 +423,7 @@ pub fn logsig_backprop(
         .zip(sigs.par_chunks(full))
         .zip(grads.par_chunks(width))
         .try_for_each(|((o, s), g)| {
+            progress.checkpoint()?;
             let lie_bar = plan.project_adjoint(g, mode);
             let v = tensor::log_vjp(&plan.lay, s, &lie_bar).ok_or_else(|| {
                 Error::invalid(
@@ -429,7 +438,12 @@ pub fn logsig_backprop(
 }
 
 /// Signatures (full layout) of the log-signature coordinates `coords` (`n * width`).
-pub fn logsig_to_sig(plan: &LogSigPlan, coords: &[f64], mode: LogSigMode) -> Result<Vec<f64>> {
+pub fn logsig_to_sig(
+    plan: &LogSigPlan,
+    coords: &[f64],
+    mode: LogSigMode,
+    progress: &Progress,
+) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
     if width == 0 || !coords.len().is_multiple_of(width) {
@@ -442,12 +456,14 @@ pub fn logsig_to_sig(plan: &LogSigPlan, coords: &[f64], mode: LogSigMode) -> Res
         ));
     }
     let n = coords.len() / width;
-    let mut out = vec![0.0; n * full];
+    let mut out = crate::memory::zeros("signature", n * full)?;
     out.par_chunks_mut(full)
         .zip(coords.par_chunks(width))
-        .for_each(|(o, c)| {
+        .try_for_each(|(o, c)| {
+            progress.checkpoint()?;
             o.copy_from_slice(&tensor::exp(&plan.lay, &plan.expand(c, mode)));
-        });
+            Ok(())
+        })?;
     Ok(out)
 }
 

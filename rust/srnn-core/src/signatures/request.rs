@@ -201,7 +201,10 @@ impl<'a> SignatureRequest<'a> {
         };
         let plan = LogSigPlan::for_mode(p.d_out(), options.depth, mode);
         let sigs = signature(p.data, p.batch, p.len, &p.spec, None, &options, progress)?;
-        Ok((sig_to_logsig(&plan, &sigs, mode)?, plan.width(mode)))
+        Ok((
+            sig_to_logsig(&plan, &sigs, mode, progress)?,
+            plan.width(mode),
+        ))
     }
 }
 

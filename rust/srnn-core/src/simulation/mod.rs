@@ -201,6 +201,20 @@ fn check<R>(
     want("out", out_len, a * b * c)
 }
 
+/// The prepared model (padded `Wᵀ`, and `Γ` when it is a full matrix) and one workspace per
+/// thread (about ten `block × width` buffers), estimated before any is made: both grow with
+/// the caller's `n` and `block_size`, so too large a request is a memory-limit error, not an
+/// abort.
+fn check_buffers<R: Real>(model: &Srnn, block: usize) -> Result<()> {
+    let width = model.n().next_multiple_of(8) as u128;
+    let threads = rayon::current_num_threads() as u128;
+    let entries = 2 * width * width + threads * 10 * block as u128 * (width + 8);
+    crate::memory::check_memory(
+        "simulation buffers",
+        entries.saturating_mul(std::mem::size_of::<R>() as u128),
+    )
+}
+
 /// Simulates `settings.n_paths` paths into `out` (`settings.output_shape(model)`, row-major).
 pub fn simulate<R: Real>(
     model: &Srnn,
@@ -214,11 +228,12 @@ pub fn simulate<R: Real>(
     if out.is_empty() {
         return Ok(());
     }
-    let prepared = prepared::Prepared::<R>::new(model, settings.dt, settings.w_product);
     let per_path = settings.n_records() * settings.record_width(model);
     // Results do not depend on the block size, so one larger than the ensemble is cut to it
     // rather than sizing buffers by a number the caller may have mistyped.
     let block = settings.block_size.min(settings.n_paths).max(1);
+    check_buffers::<R>(model, block)?;
+    let prepared = prepared::Prepared::<R>::new(model, settings.dt, settings.w_product);
     progress.add_total((settings.n_paths * (settings.n_steps + settings.burn_in_steps)) as u64);
     let results: Vec<Result<()>> = out
         .par_chunks_mut(block * per_path)
