@@ -36,6 +36,9 @@ CALLS = {
     # Last: it lowers the limit. A 64 MB result, but one block of 10⁶ paths needs GBs of buffers.
     "simulate block buffers": ("(srnn_rs.set_memory_limit(10**8), net.simulate(None, 0.1, n_steps=10, n_paths=10**6,"
                                " record='final', block_size=10**6))", "MemoryLimitError"),
+    # Under that limit: one path of 2·10⁶ points keeps ~1950 chunk products (171 MB) until joined.
+    "signature chunk tensors": ("srnn_rs.signature(np.broadcast_to(np.zeros(4), (1, 2 * 10**6, 4)), 6)",
+                                "MemoryLimitError"),
 }
 
 

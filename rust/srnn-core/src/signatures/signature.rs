@@ -73,6 +73,7 @@ fn evolve(
         run_segments(lay, &mut t, incs, buf, progress)?;
         return Ok(t);
     }
+    check_chunk_tensors(lay, n_seg)?;
     let parts: Vec<Vec<f64>> = incs
         .par_chunks(CHUNK * d)
         .map(|c| {
@@ -90,6 +91,16 @@ fn evolve(
     Ok(t)
 }
 
+/// The chunk products of one long path live until they are joined (two per chunk with
+/// their start tensors): counted against the memory limit before any is made.
+fn check_chunk_tensors(lay: &Layout, n_seg: usize) -> Result<()> {
+    let chunks = n_seg.div_ceil(CHUNK) as u128;
+    crate::memory::check_memory(
+        "signature chunk tensors",
+        crate::memory::f64_bytes(&[2, chunks, lay.full_len() as u128]),
+    )
+}
+
 /// The products of `chunks` on their own, each from the identity in the stored convention
 /// of [`evolve`], computed in parallel when `parallel`.
 pub(crate) fn chunk_totals(
@@ -98,6 +109,7 @@ pub(crate) fn chunk_totals(
     parallel: bool,
     progress: &Progress,
 ) -> Result<Vec<Vec<f64>>> {
+    check_chunk_tensors(lay, chunks.len() * CHUNK)?;
     let total = |c: &&[f64]| -> Result<Vec<f64>> {
         let mut tc = lay.identity();
         let mut b = vec![0.0; scratch_len(lay)];
