@@ -469,3 +469,44 @@ def test_exact_curved_readout_refuses_multiplicative_noise():
     net = _curved_readout_network("tanh", sigma_mult=0.2)
     with pytest.raises(ValueError, match="method: .*multiplicative"):
         response_kernels(net, dt=0.02, max_lag=0.2, order=2, method="exact")
+
+
+def _chain_k1(net, dt, n_lags):
+    prm = net.get_params()
+    W, C, R = (np.asarray(prm[k], float) for k in ("W", "C", "readout"))
+    P = np.eye(W.shape[0]) - dt * (np.asarray(prm["gamma"], float) * np.eye(W.shape[0]) - W)
+    return np.stack([R @ np.linalg.matrix_power(P, i) @ C for i in range(n_lags)])
+
+
+def test_square_readout_k2_is_exact_pathwise_and_its_closed_form_is_the_limit():
+    """``y = (R h + r0)²`` on a linear network: every path's second derivative is the chain's
+    ``2 (R P^i c_k)(R P^j c_l)``, so the pathwise K2 has no variance, and ``method="exact"`` is
+    its continuous-time limit (gap O(dt))."""
+    net = _curved_readout_network("square")
+    adj = response_kernels(net, dt=0.01, max_lag=0.2, order=2, n_paths=50, seed=3)
+    k1 = _chain_k1(net, 0.01, 21)
+    chain = 2 * np.einsum("iok,jol->ijokl", k1, k1)
+    np.testing.assert_allclose(adj.values, chain, rtol=1e-9, atol=1e-12)
+    assert adj.stderr.max() < 1e-9 * np.abs(chain).max()
+    fd = response_kernels(net, method="fd", dt=0.01, max_lag=0.2, order=2, n_paths=20, seed=3)
+    np.testing.assert_allclose(fd.values, chain, atol=1e-6 * np.abs(chain).max())
+    exact = response_kernels(net, dt=0.01, max_lag=0.2, order=2, method="exact")
+    gaps = []
+    for dt in (0.002, 0.001):
+        k1 = _chain_k1(net, dt, int(round(0.2 / dt)) + 1)[:: int(round(0.01 / dt))]
+        gaps.append(np.abs(2 * np.einsum("iok,jol->ijokl", k1, k1) - exact.values).max())
+    assert gaps[1] < 0.6 * gaps[0] and gaps[1] < 0.01 * np.abs(exact.values).max()
+
+
+def test_square_readout_first_order_and_mean():
+    net = _curved_readout_network("square")
+    kw = dict(dt=0.01, max_lag=0.2, seed=1)
+    exact = response_kernels(net, method="exact", **kw)
+    adjoint = response_kernels(net, n_paths=4000, **kw)
+    assert_within(adjoint.values, exact.values, adjoint.stderr, what="square readout K1")
+    assert_within(adjoint.mean, exact.mean, adjoint.mean_stderr, what="square readout mean")
+
+
+def test_square_is_a_readout_activation_only():
+    with pytest.raises(ValueError, match="activation"):
+        SRNN([[0.1]], [[1.0]], activation="square")

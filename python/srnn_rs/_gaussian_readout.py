@@ -41,12 +41,16 @@ def _softplus(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.logaddexp(0.0, x), s, s * (1 - s)
 
 
+def _square(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return x * x, 2 * x, np.full_like(x, 2.0)
+
+
 def _identity(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, np.ones_like(x), np.zeros_like(x)
 
 
 _SMOOTH: dict[str, Derivatives] = {"tanh": _tanh, "sigmoid": _sigmoid, "softplus": _softplus,
-                                   "identity": _identity}
+                                   "identity": _identity, "square": _square}
 
 
 def gaussian_moments(activation: str, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ from ._progress import ProgressArg, progress_callback
 from ._validate import as_choice, as_float_array, as_int, as_positive_float, as_seed, as_steps, check_shape
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "identity")
+# A quadratic readout of a linear network has closed-form kernels of both orders.
+READOUT_ACTIVATIONS = ACTIVATIONS + ("square",)
 RECORDS = ("state", "readout", "final", "final_state")
 
 ArrayLike = Any
@@ -60,7 +62,9 @@ class SRNN:
         Readout matrix R; the identity (``y = h``) by default.
     readout_bias : (p,) array, optional
     readout_activation : str, default "identity"
-        Output nonlinearity g, from the same list as ``activation``.
+        Output nonlinearity g, from the same list as ``activation`` or ``"square"``
+        (``y = (R h + r0)²``: with a linear network, ``method="exact"`` gives its K1 and K2 in
+        closed form; any quadratic observable ``hᵀQh`` is a combination of such outputs).
     C_in : (n, m) array, optional
         Input weights inside the activation (the echo-state form); none by default. With
         ``gamma=1``, ``dt=α`` and ``C = 0`` a step is the leaky echo-state update
@@ -119,7 +123,7 @@ class SRNN:
                 raise ValueError("sigma: multiplicative noise is diagonal, so sigma must be a scalar or (n,) with sigma_mult")
             mult = np.broadcast_to(mult, (n,)).copy()
         activation = as_choice("activation", activation, ACTIVATIONS)
-        readout_activation = as_choice("readout_activation", readout_activation, ACTIVATIONS)
+        readout_activation = as_choice("readout_activation", readout_activation, READOUT_ACTIVATIONS)
         R = None
         if readout is not None:
             R = as_float_array("readout", readout, ndim=2)

@@ -196,7 +196,8 @@ def response_kernels(
           the stationary law is Gaussian and the kernels stay closed forms:
           ``K1 = E[g′(x)] R e^{−Aτ} C`` and ``K2[τ1, τ2] = E[g″(x)] (R e^{−Aτ1} c_k)(R e^{−Aτ2} c_l)``
           per output, ``x`` the stationary readout pre-activation (Gauss–Hermite quadrature;
-          closed form for ``relu``): the ground truth for second-order estimators.
+          closed form for ``relu``; ``readout_activation="square"`` is the quadratic readout):
+          the ground truth for second-order estimators.
         * ``"adjoint"`` — pathwise derivative: one backward sweep
           ``λ_j = λ_{j+1}(I + dt Db(h_j))`` per path gives all lags and channels (the kick of
           step ``j`` is ``C + diag(a′(W h_j + b)) C_in``). Lowest variance. For order 2, one

@@ -10,10 +10,14 @@ pub enum Activation {
     Sigmoid,
     Softplus,
     Identity,
+    /// `x²`, as a readout only: a quadratic readout of a linear network has closed-form
+    /// kernels of both orders.
+    Square,
 }
 
 impl Activation {
-    pub const NAMES: [&'static str; 5] = ["tanh", "relu", "sigmoid", "softplus", "identity"];
+    pub const NAMES: [&'static str; 6] =
+        ["tanh", "relu", "sigmoid", "softplus", "identity", "square"];
 
     pub fn parse(arg: &'static str, name: &str) -> crate::Result<Self> {
         Ok(match name {
@@ -22,6 +26,15 @@ impl Activation {
             "sigmoid" => Activation::Sigmoid,
             "softplus" => Activation::Softplus,
             "identity" | "linear" => Activation::Identity,
+            // Its slope cannot be read back from its value (the simulator's `a′` from `a`), and
+            // a network squaring its own state has no stationary law to speak of.
+            "square" if arg == "activation" => {
+                return Err(Error::invalid(
+                    arg,
+                    "'square' is a readout activation only (readout_activation='square')",
+                ))
+            }
+            "square" => Activation::Square,
             other => {
                 return Err(Error::invalid(
                     arg,
@@ -43,6 +56,7 @@ impl Activation {
             // max(x, 0) + log1p(exp(-|x|)) never overflows.
             Activation::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
             Activation::Identity => x,
+            Activation::Square => x * x,
         }
     }
 
@@ -66,6 +80,7 @@ impl Activation {
             }
             Activation::Softplus => vmath::sigmoid::<FMA>(x),
             Activation::Identity => 1.0,
+            Activation::Square => 2.0 * x,
         }
     }
 
@@ -77,6 +92,7 @@ impl Activation {
                 -2.0 * t * (1.0 - t * t)
             }
             Activation::Relu | Activation::Identity => 0.0,
+            Activation::Square => 2.0,
             Activation::Sigmoid => {
                 let s = vmath::sigmoid::<FMA>(x);
                 s * (1.0 - s) * (1.0 - 2.0 * s)
@@ -135,6 +151,11 @@ impl Activation {
                     *x = R::from_f64(self.value::<FMA>(x.to_f64()));
                 }
             }
+            Activation::Square => {
+                for x in xs.iter_mut() {
+                    *x = *x * *x;
+                }
+            }
         }
     }
 
@@ -162,6 +183,11 @@ impl Activation {
             Activation::Softplus => {
                 for x in xs.iter_mut() {
                     *x = self.value::<FMA>(*x as f64) as f32;
+                }
+            }
+            Activation::Square => {
+                for x in xs.iter_mut() {
+                    *x *= *x;
                 }
             }
         }
@@ -197,6 +223,9 @@ impl Activation {
                     *o = R::from_f64(-(-a.to_f64()).exp_m1());
                 }
             }
+            // `parse` refuses it as the network's activation, the only one whose slopes the
+            // simulator records.
+            Activation::Square => unreachable!("'square' is a readout activation only"),
         }
     }
 }
@@ -205,7 +234,8 @@ impl Activation {
 mod tests {
     use super::*;
 
-    const ALL: [Activation; 5] = [
+    const ALL: [Activation; 6] = [
+        Activation::Square,
         Activation::Tanh,
         Activation::Sigmoid,
         Activation::Softplus,

@@ -83,6 +83,12 @@ impl Srnn {
         if n == 0 {
             return Err(Error::invalid("W", "the network needs at least one unit"));
         }
+        if activation == Activation::Square {
+            return Err(Error::invalid(
+                "activation",
+                "'square' is a readout activation only (readout_activation='square')",
+            ));
+        }
         shape_is("W", w.shape(), &[n, n])?;
         finite("W", w.iter())?;
         if c.nrows() != n {
