@@ -351,6 +351,25 @@ impl LogSigPlan {
     }
 }
 
+/// How many full-layout tensors `sigs` holds.
+fn signature_rows(sigs: &[f64], full: usize) -> Result<usize> {
+    if !sigs.len().is_multiple_of(full) {
+        return Err(Error::invalid(
+            "sig",
+            format!("expected a multiple of {full} values, got {}", sigs.len()),
+        ));
+    }
+    Ok(sigs.len() / full)
+}
+
+/// The logarithm's refusal of a tensor whose level-0 term is not positive.
+fn non_positive_scalar(scalar: f64) -> Error {
+    Error::invalid(
+        "sig",
+        format!("the logarithm needs a positive level-0 term, got {scalar}"),
+    )
+}
+
 /// Log-signature coordinates of full-layout group-like tensors `sigs` (`n * full_len`).
 pub fn sig_to_logsig(
     plan: &LogSigPlan,
@@ -360,13 +379,7 @@ pub fn sig_to_logsig(
 ) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
-    if !sigs.len().is_multiple_of(full) {
-        return Err(Error::invalid(
-            "sig",
-            format!("expected a multiple of {full} values, got {}", sigs.len()),
-        ));
-    }
-    let n = sigs.len() / full;
+    let n = signature_rows(sigs, full)?;
     let mut out = crate::memory::zeros("logsignature", n * width)?;
     if width == 0 {
         return Ok(out);
@@ -375,12 +388,7 @@ pub fn sig_to_logsig(
         .zip(sigs.par_chunks(full))
         .try_for_each(|(o, s)| {
             progress.checkpoint()?;
-            let l = tensor::log(&plan.lay, s).ok_or_else(|| {
-                Error::invalid(
-                    "sig",
-                    format!("the logarithm needs a positive level-0 term, got {}", s[0]),
-                )
-            })?;
+            let l = tensor::log(&plan.lay, s).ok_or_else(|| non_positive_scalar(s[0]))?;
             plan.project(&l, mode, o);
             Ok(())
         })?;
@@ -399,13 +407,7 @@ pub fn logsig_backprop(
 ) -> Result<Vec<f64>> {
     let full = plan.lay.full_len();
     let width = plan.width(mode);
-    if !sigs.len().is_multiple_of(full) {
-        return Err(Error::invalid(
-            "sig",
-            format!("expected a multiple of {full} values, got {}", sigs.len()),
-        ));
-    }
-    let n = sigs.len() / full;
+    let n = signature_rows(sigs, full)?;
     if grads.len() != n * width {
         return Err(Error::invalid(
             "grad",
@@ -425,12 +427,8 @@ pub fn logsig_backprop(
         .try_for_each(|((o, s), g)| {
             progress.checkpoint()?;
             let lie_bar = plan.project_adjoint(g, mode);
-            let v = tensor::log_vjp(&plan.lay, s, &lie_bar).ok_or_else(|| {
-                Error::invalid(
-                    "sig",
-                    format!("the logarithm needs a positive level-0 term, got {}", s[0]),
-                )
-            })?;
+            let v =
+                tensor::log_vjp(&plan.lay, s, &lie_bar).ok_or_else(|| non_positive_scalar(s[0]))?;
             o.copy_from_slice(&v);
             Ok(())
         })?;
